@@ -1,0 +1,68 @@
+"""Where every dataset, metastore and run record of one data directory lives.
+
+Everything a run writes sits under one data directory, so two data directories never mix.
+The directory comes from ``--data-dir`` on the command line of a job, or from the
+``BANKSEG_DATA_DIR`` environment variable for Airflow-side code; the default is ``data/`` in the
+repository. Paths are plain strings so that a Spark job can be pointed at any Hadoop file system
+URI (``hdfs://``, ``s3a://``) as well as a local folder shared by all workers.
+
+Landing convention: the daily run for logical date ``D`` ingests every file in
+``landing/D/`` (``*.csv`` or ``*.csv.gz`` in the Kaggle schema). One file per day suits a daily
+schedule and a backfill; a single big extract (the whole Kaggle file) is dropped into the folder
+of the date it was extracted, and every transaction dated on or before that day is accepted.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR_ENV = "BANKSEG_DATA_DIR"
+
+
+def default_data_dir() -> str:
+    return os.environ.get(DATA_DIR_ENV) or str(REPOSITORY_ROOT / "data")
+
+
+@dataclass(frozen=True)
+class DataLayout:
+    root: str
+
+    @classmethod
+    def from_env(cls) -> DataLayout:
+        return cls(default_data_dir())
+
+    def _path(self, *parts: str) -> str:
+        return "/".join([self.root.rstrip("/"), *parts])
+
+    @property
+    def landing(self) -> str:
+        return self._path("landing")
+
+    def landing_for(self, run_date: str) -> str:
+        return self._path("landing", run_date)
+
+    @property
+    def curated_transactions(self) -> str:
+        return self._path("warehouse", "curated", "transactions")
+
+    @property
+    def quarantine(self) -> str:
+        return self._path("warehouse", "quarantine", "transactions")
+
+    @property
+    def customer_features(self) -> str:
+        return self._path("warehouse", "features", "customer_features")
+
+    @property
+    def staging(self) -> str:
+        return self._path("warehouse", "_staging")
+
+    def run_record(self, run_date: str, job_name: str) -> str:
+        return self._path("runs", run_date, f"{job_name}.json")
+
+    @property
+    def airflow_home(self) -> str:
+        return self._path("airflow")

@@ -1,0 +1,411 @@
+"""Spark ETL: landing CSVs in the Kaggle schema -> curated transactions + quarantine.
+
+    spark-submit jobs/etl_transactions.py --run-date 2016-10-21 --data-dir data
+
+Reads every file in ``landing/<run-date>/`` (plain or gzip CSV, the Kaggle header), parses and
+cleans each row, and splits the rows into
+
+* curated transactions, Parquet partitioned by ``txn_date`` then ``ingest_date`` (the run date
+  that delivered them), and
+* quarantine, Parquet partitioned by ``ingest_date``: every row that cannot be used, with its raw
+  text and a reason code (see ``QUARANTINE_REASONS``).
+
+Input rows = curated + quarantined is checked before anything is published; the run's partitions
+are replaced as a whole, so rerunning a date is idempotent and a failed run publishes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import DecimalType, StringType, StructField, StructType
+
+from bankseg.layout import DataLayout
+from bankseg.locations import PIN_PREFIX_CITIES, UNKNOWN_CITY, aliases_longest_first
+from bankseg.spark import (
+    HadoopFileSystem,
+    new_staging_dir,
+    publish_partitions,
+    run_job_from_command_line,
+    write_run_record,
+)
+
+JOB_NAME = "etl_transactions"
+
+RAW_COLUMNS = (
+    "TransactionID",
+    "CustomerID",
+    "CustomerDOB",
+    "CustGender",
+    "CustLocation",
+    "CustAccountBalance",
+    "TransactionDate",
+    "TransactionTime",
+    "TransactionAmount (INR)",
+)
+# Raw columns renamed to identifiers that Hive accepts; the quarantine keeps them as text.
+RAW_TO_SNAKE = {
+    "TransactionID": "transaction_id_raw",
+    "CustomerID": "customer_id_raw",
+    "CustomerDOB": "customer_dob_raw",
+    "CustGender": "gender_raw",
+    "CustLocation": "location_raw",
+    "CustAccountBalance": "account_balance_raw",
+    "TransactionDate": "transaction_date_raw",
+    "TransactionTime": "transaction_time_raw",
+    "TransactionAmount (INR)": "amount_raw",
+}
+CORRUPT_RECORD = "_corrupt_record"
+
+QUARANTINE_REASONS = {
+    "MALFORMED_ROW": "the line has fewer or more fields than the header",
+    "INVALID_TRANSACTION_ID": "TransactionID missing or not T<digits>",
+    "INVALID_CUSTOMER_ID": "CustomerID missing or not C<digits>",
+    "INVALID_TRANSACTION_DATE": "TransactionDate missing, not d/m/yy, or not a real date (31/2/16)",
+    "FUTURE_TRANSACTION_DATE": "TransactionDate after the run date",
+    "INVALID_TRANSACTION_TIME": "TransactionTime missing or not a valid HHMMSS time",
+    "INVALID_AMOUNT": "TransactionAmount missing, not a number, or negative",
+    "INVALID_BALANCE": "CustAccountBalance present but not a number, or negative",
+    "CONFLICTING_TRANSACTION_ID": "the same TransactionID appears with different contents",
+    "DUPLICATE_ROW": "an exact copy of another row of the same run (the first copy is kept)",
+}
+
+MONEY = DecimalType(18, 2)
+DOB_SENTINEL = "1/1/1800"
+MISSING_DOB_TEXT = ("", "nan", "NAN", "NaN")
+MIN_PLAUSIBLE_AGE, MAX_PLAUSIBLE_AGE = 18, 100
+DAY_FIRST_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$"
+
+
+class LandingError(ValueError):
+    """The landing files cannot be read as the Kaggle schema; the message says what to do."""
+
+
+# ---------------------------------------------------------------- extract
+
+
+def raw_schema() -> StructType:
+    fields = [StructField(name, StringType()) for name in RAW_COLUMNS]
+    return StructType([*fields, StructField(CORRUPT_RECORD, StringType())])
+
+
+def check_header(spark: SparkSession, path: str) -> None:
+    first_line = spark.read.text(path).limit(1).collect()
+    if not first_line:
+        raise LandingError(f"{path}: the file is empty; expected a header line {','.join(RAW_COLUMNS)}")
+    found = [name.strip().strip('"') for name in first_line[0][0].lstrip("\ufeff").split(",")]
+    if tuple(found) != RAW_COLUMNS:
+        raise LandingError(
+            f"{path}: header is {found}, expected {list(RAW_COLUMNS)} in this order. "
+            "Fix the file's header (or its export) and rerun the date."
+        )
+
+
+def extract(spark: SparkSession, paths: list[str]) -> DataFrame:
+    """Every data line of the files as text columns, plus the source file and a corrupt-record column."""
+    for path in paths:
+        check_header(spark, path)
+    return (
+        spark.read.option("header", "true")
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
+        .option("multiLine", "false")
+        .option("encoding", "UTF-8")
+        .schema(raw_schema())
+        .csv(paths)
+        .withColumn("source_file", F.col("_metadata.file_path"))
+    )
+
+
+# ---------------------------------------------------------------- pure column transforms
+
+
+def blank_to_null(column: Column) -> Column:
+    trimmed = F.trim(column)
+    return F.when(trimmed == "", None).otherwise(trimmed)
+
+
+def _date_from_parts(year: Column, month: Column, day: Column) -> Column:
+    text = F.format_string("%04d-%02d-%02d", year, month, day)
+    return F.try_to_date(text, "yyyy-MM-dd")
+
+
+def parse_transaction_date(text: Column) -> Column:
+    """``d/m/yy`` (or ``d/m/yyyy``) day first; two-digit years are 20yy. Null when not a real date."""
+    trimmed = F.trim(text)
+    matches = trimmed.rlike(DAY_FIRST_DATE)
+    day = F.regexp_extract(trimmed, DAY_FIRST_DATE, 1).try_cast("int")
+    month = F.regexp_extract(trimmed, DAY_FIRST_DATE, 2).try_cast("int")
+    year_text = F.regexp_extract(trimmed, DAY_FIRST_DATE, 3)
+    year = F.when(F.length(year_text) == 2, year_text.try_cast("int") + 2000).otherwise(year_text.try_cast("int"))
+    return F.when(matches, _date_from_parts(year, month, day))
+
+
+def parse_birth_date(text: Column, transaction_date: Column) -> Column:
+    """Day-first birth date with a century rule: a two-digit year is the latest 19yy/20yy not after the transaction.
+
+    ``4/4/57`` on a 2016 transaction is 1957, never 2057; ``1/1/05`` is 2005. Sentinels and
+    missing markers give null (see ``dob_status``).
+    """
+    trimmed = F.trim(text)
+    day = F.regexp_extract(trimmed, DAY_FIRST_DATE, 1).try_cast("int")
+    month = F.regexp_extract(trimmed, DAY_FIRST_DATE, 2).try_cast("int")
+    year_text = F.regexp_extract(trimmed, DAY_FIRST_DATE, 3)
+    two_digit_year = year_text.try_cast("int")
+    in_2000s = _date_from_parts(two_digit_year + 2000, month, day)
+    in_1900s = _date_from_parts(two_digit_year + 1900, month, day)
+    two_digit = F.when(in_2000s <= transaction_date, in_2000s).otherwise(in_1900s)
+    four_digit = _date_from_parts(year_text.try_cast("int"), month, day)
+    parsed = F.when(F.length(year_text) == 2, two_digit).otherwise(four_digit)
+    return F.when(trimmed.rlike(DAY_FIRST_DATE) & (trimmed != DOB_SENTINEL), parsed)
+
+
+def whole_years_between(earlier: Column, later: Column) -> Column:
+    return F.floor(F.months_between(later, earlier) / 12).cast("int")
+
+
+def dob_status(text: Column, birth_date: Column, transaction_date: Column) -> Column:
+    """valid | missing | sentinel | unparseable | implausible (born after the transaction, or age outside 18..100)."""
+    trimmed = F.trim(text)
+    age = whole_years_between(birth_date, transaction_date)
+    return (
+        F.when(trimmed.isNull() | trimmed.isin(*MISSING_DOB_TEXT), "missing")
+        .when(trimmed == DOB_SENTINEL, "sentinel")
+        .when(birth_date.isNull(), "unparseable")
+        .when((birth_date > transaction_date) | (age < MIN_PLAUSIBLE_AGE) | (age > MAX_PLAUSIBLE_AGE), "implausible")
+        .otherwise("valid")
+    )
+
+
+def parse_transaction_time(text: Column) -> Column:
+    """Unpadded HHMMSS (``84706`` = 08:47:06) -> seconds since midnight; null when not a valid time."""
+    trimmed = F.trim(text)
+    padded = F.lpad(trimmed, 6, "0")
+    hours = F.substring(padded, 1, 2).try_cast("int")
+    minutes = F.substring(padded, 3, 2).try_cast("int")
+    seconds = F.substring(padded, 5, 2).try_cast("int")
+    valid = trimmed.rlike(r"^\d{1,6}$") & (hours < 24) & (minutes < 60) & (seconds < 60)
+    return F.when(valid, hours * 3600 + minutes * 60 + seconds)
+
+
+def parse_money(text: Column) -> Column:
+    """Plain decimals, optionally with thousands separators (``1,200.50``). Null when not a number."""
+    trimmed = F.trim(text)
+    plain = trimmed.rlike(r"^-?\d+(\.\d+)?$")
+    grouped = trimmed.rlike(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+    return F.when(plain | grouped, F.regexp_replace(trimmed, ",", "").try_cast(MONEY))
+
+
+def normalise_gender(text: Column) -> Column:
+    upper = F.upper(F.trim(text))
+    return F.when(upper.isin("M", "MALE"), "M").when(upper.isin("F", "FEMALE"), "F").otherwise("unknown")
+
+
+def clean_location_text(text: Column) -> Column:
+    """Upper case, punctuation to spaces, single spaces."""
+    no_punctuation = F.regexp_replace(F.upper(text), r"[^A-Z0-9]+", " ")
+    return F.trim(F.regexp_replace(no_punctuation, r"\s+", " "))
+
+
+def canonical_city(raw_location: Column) -> Column:
+    """The canonical city of a free-text location (rules in ``bankseg.locations``)."""
+    cleaned = clean_location_text(raw_location)
+    pin_prefix = F.substring(cleaned, 1, 3)
+    pin_city = reduce(
+        lambda chain, item: chain.when(pin_prefix == item[0], item[1]),
+        PIN_PREFIX_CITIES.items(),
+        F.when(F.lit(False), F.lit(None).cast("string")),
+    ).otherwise(UNKNOWN_CITY)
+    chain = F.when(cleaned.isNull() | (cleaned == ""), UNKNOWN_CITY).when(cleaned.rlike(r"^\d{6}$"), pin_city)
+    for alias, city in aliases_longest_first():
+        chain = chain.when(cleaned.rlike(f"(^| ){alias}( |$)"), city)
+    before_qualifier = clean_location_text(F.split(raw_location, r"[,(]").getItem(0))
+    return chain.when(raw_location.rlike(r"[,(]"), before_qualifier).otherwise(cleaned)
+
+
+def with_city(transactions: DataFrame) -> DataFrame:
+    """Adds ``city``, evaluating the location rules once per distinct location, not once per row."""
+    key = F.coalesce(F.col("location_raw"), F.lit(""))
+    distinct_locations = (
+        transactions.select(key.alias("location_key")).distinct().withColumn("city", canonical_city(F.col("location_key")))
+    )
+    return transactions.withColumn("location_key", key).join(
+        F.broadcast(distinct_locations), on="location_key", how="left"
+    ).drop("location_key")
+
+
+# ---------------------------------------------------------------- the transform
+
+
+def parse(raw: DataFrame) -> DataFrame:
+    """Typed columns next to the raw text, one row per input row, no row removed."""
+    renamed = raw.select(
+        *[blank_to_null(F.col(f"`{name}`")).alias(snake) for name, snake in RAW_TO_SNAKE.items()],
+        F.col(CORRUPT_RECORD).alias("raw_record"),
+        "source_file",
+    )
+    txn_date = parse_transaction_date(F.col("transaction_date_raw"))
+    parsed = (
+        renamed.withColumn("txn_date", txn_date)
+        .withColumn("txn_seconds", parse_transaction_time(F.col("transaction_time_raw")))
+        .withColumn("amount", parse_money(F.col("amount_raw")))
+        .withColumn("account_balance", parse_money(F.col("account_balance_raw")))
+        .withColumn("customer_dob", parse_birth_date(F.col("customer_dob_raw"), F.col("txn_date")))
+    )
+    return parsed.withColumn(
+        "dob_status", dob_status(F.col("customer_dob_raw"), F.col("customer_dob"), F.col("txn_date"))
+    )
+
+
+def validity_reason(run_date: str) -> Column:
+    """The first reason a parsed row cannot be used, or null when it can."""
+    return (
+        F.when(F.col("raw_record").isNotNull(), "MALFORMED_ROW")
+        .when(~F.coalesce(F.col("transaction_id_raw").rlike(r"^T\d+$"), F.lit(False)), "INVALID_TRANSACTION_ID")
+        .when(~F.coalesce(F.col("customer_id_raw").rlike(r"^C\d+$"), F.lit(False)), "INVALID_CUSTOMER_ID")
+        .when(F.col("txn_date").isNull(), "INVALID_TRANSACTION_DATE")
+        .when(F.col("txn_date") > F.to_date(F.lit(run_date)), "FUTURE_TRANSACTION_DATE")
+        .when(F.col("txn_seconds").isNull(), "INVALID_TRANSACTION_TIME")
+        .when(F.col("amount").isNull() | (F.col("amount") < 0), "INVALID_AMOUNT")
+        .when(
+            (F.col("account_balance_raw").isNotNull() & F.col("account_balance").isNull())
+            | (F.col("account_balance") < 0),
+            "INVALID_BALANCE",
+        )
+    )
+
+
+def with_quarantine_reason(parsed: DataFrame, run_date: str) -> DataFrame:
+    """Adds ``reason``: validity first, then conflicting IDs and exact duplicates among valid rows."""
+    content = F.xxhash64(*[F.coalesce(F.col(c), F.lit("\u0000")) for c in RAW_TO_SNAKE.values()])
+    by_id = Window.partitionBy("transaction_id_raw")
+    by_content = Window.partitionBy(*RAW_TO_SNAKE.values()).orderBy(
+        "source_file"
+    )
+    checked = parsed.withColumn("reason", validity_reason(run_date)).withColumn("content_hash", content)
+    valid_ranked = (
+        checked.where(F.col("reason").isNull())
+        .withColumn("conflicting", F.min("content_hash").over(by_id) != F.max("content_hash").over(by_id))
+        .withColumn("copy_number", F.row_number().over(by_content))
+        .withColumn(
+            "reason",
+            F.when(F.col("conflicting"), "CONFLICTING_TRANSACTION_ID").when(
+                F.col("copy_number") > 1, "DUPLICATE_ROW"
+            ),
+        )
+        .drop("conflicting", "copy_number")
+    )
+    return checked.where(F.col("reason").isNotNull()).unionByName(valid_ranked).drop("content_hash")
+
+
+def curated_view(checked: DataFrame, run_date: str) -> DataFrame:
+    """The curated columns of the usable rows."""
+    usable = with_city(checked.where(F.col("reason").isNull()))
+    valid_dob = F.col("dob_status") == "valid"
+    txn_ts = F.timestamp_seconds(F.unix_timestamp(F.col("txn_date").cast("timestamp")) + F.col("txn_seconds"))
+    return usable.select(
+        F.col("transaction_id_raw").alias("transaction_id"),
+        F.col("customer_id_raw").alias("customer_id"),
+        txn_ts.alias("txn_ts"),
+        (F.col("txn_seconds") / 3600).cast("int").alias("txn_hour"),
+        F.col("amount"),
+        F.col("account_balance"),
+        F.col("customer_dob"),
+        F.col("dob_status"),
+        F.when(valid_dob, whole_years_between(F.col("customer_dob"), F.col("txn_date"))).alias("age_at_txn"),
+        normalise_gender(F.col("gender_raw")).alias("gender"),
+        F.col("gender_raw"),
+        F.col("city"),
+        F.col("location_raw"),
+        F.col("source_file"),
+        F.col("txn_date"),
+        F.lit(run_date).cast("date").alias("ingest_date"),
+    )
+
+
+def quarantine_view(checked: DataFrame, run_date: str) -> DataFrame:
+    return checked.where(F.col("reason").isNotNull()).select(
+        *RAW_TO_SNAKE.values(),
+        "raw_record",
+        "reason",
+        "source_file",
+        F.lit(run_date).cast("date").alias("ingest_date"),
+    )
+
+
+# ---------------------------------------------------------------- load
+
+
+def landing_files(spark: SparkSession, layout: DataLayout, run_date: str) -> list[str]:
+    landing = layout.landing_for(run_date)
+    fs = HadoopFileSystem(spark, landing)
+    files = fs.glob(f"{landing}/*.csv") + fs.glob(f"{landing}/*.csv.gz")
+    if not files:
+        raise LandingError(f"no landing files for {run_date}: put *.csv or *.csv.gz files in {landing}/")
+    return files
+
+
+def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
+    started = time.monotonic()
+    files = landing_files(spark, layout, run_date)
+    checked = with_quarantine_reason(parse(extract(spark, files)), run_date).persist()
+    rows_in = checked.count()
+
+    staging = new_staging_dir(layout.staging, JOB_NAME, run_date)
+    try:
+        curated_view(checked, run_date).write.partitionBy("txn_date", "ingest_date").parquet(f"{staging}/curated")
+        quarantine = quarantine_view(checked, run_date)
+        quarantine.write.partitionBy("ingest_date").parquet(f"{staging}/quarantine")
+        checked.unpersist()
+
+        curated_rows = spark.read.parquet(f"{staging}/curated").count()
+        # An explicit schema, because a clean run stages no quarantine partition to infer one from.
+        staged_quarantine = spark.read.schema(quarantine.schema).parquet(f"{staging}/quarantine")
+        quarantine_by_reason = {
+            row["reason"]: row["count"] for row in staged_quarantine.groupBy("reason").count().collect()
+        }
+        quarantined_rows = sum(quarantine_by_reason.values())
+        if rows_in != curated_rows + quarantined_rows:
+            raise RuntimeError(
+                f"row counts do not reconcile for {run_date}: {rows_in} in, {curated_rows} curated, "
+                f"{quarantined_rows} quarantined; nothing was published"
+            )
+        published = publish_partitions(
+            spark, f"{staging}/curated", layout.curated_transactions, f"txn_date=*/ingest_date={run_date}"
+        )
+        publish_partitions(spark, f"{staging}/quarantine", layout.quarantine, f"ingest_date={run_date}")
+    finally:
+        HadoopFileSystem(spark, staging).delete(staging)
+    record = {
+        "job": JOB_NAME,
+        "run_date": run_date,
+        "input_files": files,
+        "rows_in": rows_in,
+        "rows_curated": curated_rows,
+        "rows_quarantined": quarantined_rows,
+        "quarantine_by_reason": dict(sorted(quarantine_by_reason.items())),
+        "curated_partitions": len(published),
+        "curated_path": layout.curated_transactions,
+        "quarantine_path": layout.quarantine,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    write_run_record(layout.run_record(run_date, JOB_NAME), record)
+    return record
+
+
+def summarise(record: dict) -> str:
+    return (
+        f"{JOB_NAME} {record['run_date']}: {record['rows_in']:,} rows in = {record['rows_curated']:,} curated "
+        f"+ {record['rows_quarantined']:,} quarantined {record['quarantine_by_reason']}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_job_from_command_line(JOB_NAME, __doc__, run, summarise, argv)
+
+
+if __name__ == "__main__":
+    main()
