@@ -1,4 +1,4 @@
-"""Spark plumbing shared by the jobs: the session, all-or-nothing publishing, run records.
+"""Spark plumbing shared by the jobs: the session, all-or-nothing publishing, the command line.
 
 Jobs never write straight into a published dataset. They write a complete staged copy, check it,
 and only then swap the staged partitions in with file-system renames, so a failed run leaves the
@@ -8,11 +8,8 @@ published data as it was and readers never see half a partition.
 from __future__ import annotations
 
 import argparse
-import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -24,14 +21,17 @@ from bankseg.layout import DataLayout
 SESSION_TIME_ZONE = "Asia/Kolkata"
 
 
-def build_session(app_name: str) -> SparkSession:
-    """The job's session. The master comes from spark-submit (``--master``), never from code."""
-    spark = (
+def build_session(app_name: str, extra_conf: dict[str, str] | None = None) -> SparkSession:
+    """The job's session. The master comes from spark-submit (``--master``), never from job code;
+    ``extra_conf`` is for tests and tools that start Spark themselves."""
+    builder = (
         SparkSession.builder.appName(app_name)
         .config("spark.sql.session.timeZone", SESSION_TIME_ZONE)
         .config("spark.sql.adaptive.enabled", "true")
-        .getOrCreate()
     )
+    for key, value in (extra_conf or {}).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     # Task logs should show the job's own lines and real warnings, not Spark's INFO chatter.
     spark.sparkContext.setLogLevel("WARN")
     return spark
@@ -107,20 +107,6 @@ def publish_partitions(spark: SparkSession, staged_root: str, target_root: str, 
         raise
     fs.delete(trash_root)
     return [path[len(target_root) + 1 :] for path in moved_in]
-
-
-def write_run_record(path: str, record: dict[str, Any]) -> None:
-    """Write a job's figures as JSON, atomically (write then rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    record = {**record, "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    temporary = target.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
-    temporary.replace(target)
-
-
-def read_run_record(path: str) -> dict[str, Any]:
-    return json.loads(Path(path).read_text())
 
 
 def run_job_from_command_line(

@@ -21,8 +21,8 @@ from bankseg.spark import (
     new_staging_dir,
     publish_partitions,
     run_job_from_command_line,
-    write_run_record,
 )
+from bankseg.run_records import write_run_record
 
 JOB_NAME = "customer_features"
 
@@ -83,7 +83,11 @@ def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
         "balance_latest",
         "balance_mean",
         # Spend relative to what the customer holds: separates spenders from savers at equal balance.
-        (F.col("monetary_total") / F.greatest(F.col("balance_mean"), F.lit(1.0))).alias("spend_to_balance"),
+        # Null when the balance is unknown; a balance under 1 INR counts as 1 to keep the ratio finite.
+        F.when(
+            F.col("balance_mean").isNotNull(),
+            F.col("monetary_total") / F.greatest(F.col("balance_mean"), F.lit(1.0)),
+        ).alias("spend_to_balance"),
         age.alias("age"),
         age_band(age).alias("age_band"),
         "gender",

@@ -30,8 +30,8 @@ from bankseg.spark import (
     new_staging_dir,
     publish_partitions,
     run_job_from_command_line,
-    write_run_record,
 )
+from bankseg.run_records import write_run_record
 
 JOB_NAME = "etl_transactions"
 
@@ -305,12 +305,21 @@ def curated_view(checked: DataFrame, run_date: str) -> DataFrame:
     """The curated columns of the usable rows."""
     usable = with_city(checked.where(F.col("reason").isNull()))
     valid_dob = F.col("dob_status") == "valid"
-    txn_ts = F.timestamp_seconds(F.unix_timestamp(F.col("txn_date").cast("timestamp")) + F.col("txn_seconds"))
+    seconds = F.col("txn_seconds")
+    # Wall-clock bank time without a zone (TIMESTAMP_NTZ), so no reader shifts it by its own zone.
+    txn_ts = F.make_timestamp_ntz(
+        F.year("txn_date"),
+        F.month("txn_date"),
+        F.dayofmonth("txn_date"),
+        (seconds / 3600).cast("int"),
+        ((seconds % 3600) / 60).cast("int"),
+        seconds % 60,
+    )
     return usable.select(
         F.col("transaction_id_raw").alias("transaction_id"),
         F.col("customer_id_raw").alias("customer_id"),
         txn_ts.alias("txn_ts"),
-        (F.col("txn_seconds") / 3600).cast("int").alias("txn_hour"),
+        (seconds / 3600).cast("int").alias("txn_hour"),
         F.col("amount"),
         F.col("account_balance"),
         F.col("customer_dob"),

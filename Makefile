@@ -1,0 +1,52 @@
+# bankseg: `make run` and `make test` are all a newcomer needs (Python 3.11, Java 17 and pip).
+DATA_DIR ?= $(CURDIR)/data
+ROWS ?= 1048567
+RUN_DATE ?= 2016-10-21
+SEED ?= 42
+INPUT ?=
+PYTHON ?= python3
+PYTEST_ARGS ?=
+
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+UV := $(PYTHON) -m uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install check-java run up down test bench clean
+
+help:
+	@echo "make run    generate the default data set (or INPUT=file.csv[.gz]), run the daily DAG through Airflow"
+	@echo "make test   the whole test suite (what CI runs)"
+	@echo "make bench  timings and peak memory per stage (ROWS=...)"
+	@echo "make up     start the local platform (Airflow UI on 127.0.0.1:8080); make down stops it"
+	@echo "variables   DATA_DIR=$(DATA_DIR) ROWS=$(ROWS) RUN_DATE=$(RUN_DATE) INPUT=$(INPUT)"
+
+# uv comes from PyPI through pip; everything else from uv.lock.
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "bankseg needs Python 3.11 (set PYTHON=python3.11)")'
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+check-java:
+	@command -v java >/dev/null 2>&1 || { echo "error: Java was not found. Spark needs Java 17 or 21: apt-get install openjdk-17-jre-headless (or set JAVA_HOME)"; exit 1; }
+
+run: install check-java
+	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" run --rows $(ROWS) --seed $(SEED) --run-date $(RUN_DATE) $(if $(INPUT),--input "$(INPUT)")
+
+up: install check-java
+	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" up
+
+down: install
+	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" down
+
+test: install check-java
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install check-java
+	$(PY) -m bankseg.bench --rows $(ROWS) --data-dir "$(DATA_DIR)/bench"
+
+clean:
+	rm -rf "$(DATA_DIR)"

@@ -1,0 +1,164 @@
+"""The ETL and features jobs end to end on files: real rows, dirty rows, reruns, failures."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bankseg.layout import DataLayout
+from jobs import customer_features
+from jobs import etl_transactions as etl
+
+pytestmark = pytest.mark.spark
+
+HEADER = ",".join(etl.RAW_COLUMNS)
+RUN_DATE = "2016-10-21"
+
+# Hand-written landing file: every line's fate is stated beside it.
+DIRTY_LINES = [
+    "T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,25",  # curated
+    "T2,C2142763,4/4/57,M,JHAJJAR,2270.69,2/8/16,141858,27999",  # curated (born 1957)
+    'T3,C4417068,26/11/96,F,"JORHAT, ASSAM",17874.44,2/8/16,142712,459',  # curated, quoted comma
+    "T4,C5342380,1/1/1800,F,MUMBAI,866503.21,2/8/16,142714,2060",  # curated, sentinel DOB
+    "T5,C9031234,nan,T,,,3/8/16,84706,0",  # curated: no DOB, gender T, no location, no balance, zero amount
+    "T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,25",  # DUPLICATE_ROW of T1
+    "T6,C1010011,5/5/85,M,DELHI,100.00,31/2/16,101010,10",  # INVALID_TRANSACTION_DATE
+    "T7,C1010012,5/5/85,M,DELHI,100.00,22/10/16,101010,10",  # FUTURE_TRANSACTION_DATE
+    "T8,C1010013,5/5/85,M,DELHI,100.00,2/8/16,101010,-10",  # INVALID_AMOUNT
+    "T9,C1010014,5/5/85,M,DELHI,100.00,2/8/16",  # MALFORMED_ROW (too few fields)
+    "T10,C1010015,5/5/85,M,DELHI,100.00,2/8/16,101010,10,extra",  # MALFORMED_ROW (too many)
+    "T11,C1010016,5/5/85,M,DELHI,100.00,2/8/16,101010,10",  # CONFLICTING_TRANSACTION_ID
+    "T11,C1010016,5/5/85,M,DELHI,100.00,2/8/16,101010,11",  # CONFLICTING_TRANSACTION_ID
+]
+EXPECTED_CURATED = 5
+EXPECTED_REASONS = {
+    "CONFLICTING_TRANSACTION_ID": 2,
+    "DUPLICATE_ROW": 1,
+    "FUTURE_TRANSACTION_DATE": 1,
+    "INVALID_AMOUNT": 1,
+    "INVALID_TRANSACTION_DATE": 1,
+    "MALFORMED_ROW": 2,
+}
+
+
+def land(layout: DataLayout, run_date: str, name: str, lines: list[str], compress: bool = False) -> Path:
+    folder = Path(layout.landing_for(run_date))
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "\n".join([HEADER, *lines]) + "\n"
+    path = folder / (name + (".csv.gz" if compress else ".csv"))
+    if compress:
+        with gzip.open(path, "wt") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def published_files(root: str) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in Path(root).rglob("*.parquet"))
+
+
+@pytest.fixture
+def layout(tmp_path) -> DataLayout:
+    return DataLayout(str(tmp_path / "data"))
+
+
+def test_dirty_file_every_row_accounted_for(spark, layout):
+    land(layout, RUN_DATE, "dirty", DIRTY_LINES)
+    record = etl.run(spark, layout, RUN_DATE)
+    assert record["rows_in"] == len(DIRTY_LINES)
+    assert record["rows_curated"] == EXPECTED_CURATED
+    assert record["quarantine_by_reason"] == EXPECTED_REASONS
+    curated = spark.read.parquet(layout.curated_transactions)
+    assert sorted(r[0] for r in curated.select("transaction_id").collect()) == ["T1", "T2", "T3", "T4", "T5"]
+    quarantine = spark.read.parquet(layout.quarantine)
+    assert quarantine.count() == sum(EXPECTED_REASONS.values())
+    malformed = [r["raw_record"] for r in quarantine.where("reason = 'MALFORMED_ROW'").collect()]
+    assert all(text.startswith(("T9,", "T10,")) for text in malformed)
+    assert not list(Path(layout.staging).rglob("*.parquet")), "staging must be empty after a run"
+
+
+def test_rerun_is_idempotent_and_replaces_the_dates_partitions(spark, layout):
+    land(layout, RUN_DATE, "dirty", DIRTY_LINES)
+    etl.run(spark, layout, RUN_DATE)
+    first = spark.read.parquet(layout.curated_transactions).orderBy("transaction_id").collect()
+    etl.run(spark, layout, RUN_DATE)
+    assert spark.read.parquet(layout.curated_transactions).orderBy("transaction_id").collect() == first
+
+    # The day's file is corrected to a single row: the rerun must drop every row it no longer has.
+    shutil.rmtree(layout.landing_for(RUN_DATE))
+    land(layout, RUN_DATE, "corrected", ["T20,C1234567,10/1/94,F,PUNE,1.00,5/9/16,101010,5"])
+    record = etl.run(spark, layout, RUN_DATE)
+    assert (record["rows_in"], record["rows_curated"], record["rows_quarantined"]) == (1, 1, 0)
+    assert [r[0] for r in spark.read.parquet(layout.curated_transactions).select("transaction_id").collect()] == ["T20"]
+    assert published_files(layout.curated_transactions)[0].startswith("txn_date=2016-09-05/ingest_date=2016-10-21/")
+    assert not Path(layout.quarantine, f"ingest_date={RUN_DATE}").exists()
+
+
+def test_another_days_batch_leaves_earlier_batches_alone(spark, layout):
+    land(layout, "2016-08-02", "day1", ["T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,25"])
+    land(layout, "2016-08-03", "day2", ["T2,C2142763,4/4/57,M,JHAJJAR,2270.69,3/8/16,141858,27999"])
+    etl.run(spark, layout, "2016-08-02")
+    etl.run(spark, layout, "2016-08-03")
+    etl.run(spark, layout, "2016-08-02")
+    rows = spark.read.parquet(layout.curated_transactions).orderBy("transaction_id").collect()
+    assert [(r["transaction_id"], str(r["ingest_date"])) for r in rows] == [("T1", "2016-08-02"), ("T2", "2016-08-03")]
+
+
+def test_gzip_landing_file_is_read(spark, layout):
+    land(layout, RUN_DATE, "dirty", DIRTY_LINES, compress=True)
+    record = etl.run(spark, layout, RUN_DATE)
+    assert (record["rows_in"], record["rows_curated"]) == (len(DIRTY_LINES), EXPECTED_CURATED)
+
+
+def test_a_failed_run_publishes_nothing_and_keeps_the_previous_output(spark, layout):
+    land(layout, RUN_DATE, "dirty", DIRTY_LINES)
+    etl.run(spark, layout, RUN_DATE)
+    before = published_files(layout.curated_transactions)
+    bad = Path(layout.landing_for(RUN_DATE)) / "renamed.csv"
+    bad.write_text(HEADER.replace("CustomerID", "CustID") + "\nT99,C1,1/1/90,M,PUNE,1,2/8/16,1,1\n")
+    with pytest.raises(etl.LandingError, match="renamed.csv: header is"):
+        etl.run(spark, layout, RUN_DATE)
+    assert published_files(layout.curated_transactions) == before
+    assert not list(Path(layout.staging).rglob("*.parquet"))
+
+
+def test_missing_landing_folder_says_where_to_put_files(spark, layout):
+    with pytest.raises(etl.LandingError, match="put \\*.csv or \\*.csv.gz files in .*landing/2016-10-21"):
+        etl.run(spark, layout, RUN_DATE)
+
+
+def test_real_kaggle_sample_unchanged(spark, layout, real_sample):
+    folder = Path(layout.landing_for(RUN_DATE))
+    folder.mkdir(parents=True)
+    shutil.copyfile(real_sample, folder / real_sample.name)
+    with real_sample.open(newline="") as handle:
+        raw = list(csv.DictReader(handle))
+
+    record = etl.run(spark, layout, RUN_DATE)
+    assert record["rows_in"] == len(raw) == 7000
+    assert record["rows_curated"] + record["rows_quarantined"] == 7000
+    assert record["rows_quarantined"] == 0  # the first 7,000 real rows are all usable
+
+    curated = spark.read.parquet(layout.curated_transactions)
+    status = {r["dob_status"]: r["count"] for r in curated.groupBy("dob_status").count().collect()}
+    assert status["sentinel"] == sum(r["CustomerDOB"] == "1/1/1800" for r in raw)
+    assert status["missing"] == sum(r["CustomerDOB"] == "nan" for r in raw)
+    genders = {r["gender"]: r["count"] for r in curated.groupBy("gender").count().collect()}
+    assert genders == {
+        "M": sum(r["CustGender"] == "M" for r in raw),
+        "F": sum(r["CustGender"] == "F" for r in raw),
+        "unknown": sum(r["CustGender"] not in ("M", "F") for r in raw),
+    }
+    bounds = curated.selectExpr("min(txn_date)", "max(txn_date)").first()
+    assert (str(bounds[0]), str(bounds[1])) >= ("2016-08-01", "2016-08-01") and str(bounds[1]) <= RUN_DATE
+    first = curated.where("transaction_id = 'T1'").first()
+    assert (str(first["txn_date"]), str(first["customer_dob"]), first["city"]) == ("2016-08-02", "1994-01-10", "JAMSHEDPUR")
+
+    features = customer_features.run(spark, layout, RUN_DATE)
+    assert features["customers"] == len({r["CustomerID"] for r in raw})
+    assert features["transactions_used"] == 7000
