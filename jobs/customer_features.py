@@ -64,7 +64,7 @@ def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
         F.max_by("gender", recency_key).alias("gender"),
         F.max_by("city", recency_key).alias("city"),
         F.max_by(F.when(F.col("dob_status") == "valid", F.col("customer_dob")), recency_key).alias("dob"),
-        F.countDistinct("city").alias("distinct_cities"),
+        F.size(F.collect_set("city")).alias("distinct_cities"),
         F.avg(F.dayofweek("txn_date").isin(1, 7).cast("double")).alias("share_weekend"),
         *daypart_shares,
     )

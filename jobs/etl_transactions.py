@@ -77,7 +77,6 @@ MONEY = DecimalType(18, 2)
 DOB_SENTINEL = "1/1/1800"
 MISSING_DOB_TEXT = ("", "nan", "NAN", "NaN")
 MIN_PLAUSIBLE_AGE, MAX_PLAUSIBLE_AGE = 18, 100
-DAY_FIRST_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$"
 
 
 class LandingError(ValueError):
@@ -128,39 +127,23 @@ def blank_to_null(column: Column) -> Column:
     return F.when(trimmed == "", None).otherwise(trimmed)
 
 
-def _date_from_parts(year: Column, month: Column, day: Column) -> Column:
-    text = F.format_string("%04d-%02d-%02d", year, month, day)
-    return F.try_to_date(text, "yyyy-MM-dd")
-
-
 def parse_transaction_date(text: Column) -> Column:
-    """``d/m/yy`` (or ``d/m/yyyy``) day first; two-digit years are 20yy. Null when not a real date."""
+    """``d/m/yy`` (or ``d/m/yyyy``) day first; two-digit years are 20yy. Null when not a real date (31/2/16)."""
     trimmed = F.trim(text)
-    matches = trimmed.rlike(DAY_FIRST_DATE)
-    day = F.regexp_extract(trimmed, DAY_FIRST_DATE, 1).try_cast("int")
-    month = F.regexp_extract(trimmed, DAY_FIRST_DATE, 2).try_cast("int")
-    year_text = F.regexp_extract(trimmed, DAY_FIRST_DATE, 3)
-    year = F.when(F.length(year_text) == 2, year_text.try_cast("int") + 2000).otherwise(year_text.try_cast("int"))
-    return F.when(matches, _date_from_parts(year, month, day))
+    return F.coalesce(F.try_to_date(trimmed, "d/M/yy"), F.try_to_date(trimmed, "d/M/yyyy"))
 
 
 def parse_birth_date(text: Column, transaction_date: Column) -> Column:
     """Day-first birth date with a century rule: a two-digit year is the latest 19yy/20yy not after the transaction.
 
-    ``4/4/57`` on a 2016 transaction is 1957, never 2057; ``1/1/05`` is 2005. Sentinels and
-    missing markers give null (see ``dob_status``).
+    ``4/4/57`` on a 2016 transaction is 1957, never 2057; ``1/1/05`` is 2005. The sentinel
+    ``1/1/1800`` and missing markers give null (``dob_status`` says which).
     """
     trimmed = F.trim(text)
-    day = F.regexp_extract(trimmed, DAY_FIRST_DATE, 1).try_cast("int")
-    month = F.regexp_extract(trimmed, DAY_FIRST_DATE, 2).try_cast("int")
-    year_text = F.regexp_extract(trimmed, DAY_FIRST_DATE, 3)
-    two_digit_year = year_text.try_cast("int")
-    in_2000s = _date_from_parts(two_digit_year + 2000, month, day)
-    in_1900s = _date_from_parts(two_digit_year + 1900, month, day)
-    two_digit = F.when(in_2000s <= transaction_date, in_2000s).otherwise(in_1900s)
-    four_digit = _date_from_parts(year_text.try_cast("int"), month, day)
-    parsed = F.when(F.length(year_text) == 2, two_digit).otherwise(four_digit)
-    return F.when(trimmed.rlike(DAY_FIRST_DATE) & (trimmed != DOB_SENTINEL), parsed)
+    in_2000s = F.try_to_date(trimmed, "d/M/yy")
+    two_digit = F.when(in_2000s <= transaction_date, in_2000s).otherwise(F.add_months(in_2000s, -1200))
+    four_digit = F.try_to_date(trimmed, "d/M/yyyy")
+    return F.when(trimmed != DOB_SENTINEL, F.coalesce(two_digit, four_digit))
 
 
 def whole_years_between(earlier: Column, later: Column) -> Column:
@@ -279,26 +262,23 @@ def validity_reason(run_date: str) -> Column:
 
 
 def with_quarantine_reason(parsed: DataFrame, run_date: str) -> DataFrame:
-    """Adds ``reason``: validity first, then conflicting IDs and exact duplicates among valid rows."""
-    content = F.xxhash64(*[F.coalesce(F.col(c), F.lit("\u0000")) for c in RAW_TO_SNAKE.values()])
+    """Adds ``reason``: the validity check first, then, among valid rows only, conflicting IDs and
+    exact duplicates. One pass: both windows share the shuffle on ``transaction_id_raw``."""
+    raw_columns = list(RAW_TO_SNAKE.values())
+    validity = validity_reason(run_date)
+    valid_content = F.when(validity.isNull(), F.xxhash64(*[F.coalesce(F.col(c), F.lit("\u0000")) for c in raw_columns]))
     by_id = Window.partitionBy("transaction_id_raw")
-    by_content = Window.partitionBy(*RAW_TO_SNAKE.values()).orderBy(
-        "source_file"
+    by_content = Window.partitionBy(*raw_columns, validity.isNull()).orderBy("source_file")
+    conflicting = F.min(valid_content).over(by_id) != F.max(valid_content).over(by_id)
+    duplicate = validity.isNull() & (F.row_number().over(by_content) > 1)
+    return parsed.withColumn(
+        "reason",
+        F.coalesce(
+            validity,
+            F.when(conflicting, F.lit("CONFLICTING_TRANSACTION_ID")),
+            F.when(duplicate, F.lit("DUPLICATE_ROW")),
+        ),
     )
-    checked = parsed.withColumn("reason", validity_reason(run_date)).withColumn("content_hash", content)
-    valid_ranked = (
-        checked.where(F.col("reason").isNull())
-        .withColumn("conflicting", F.min("content_hash").over(by_id) != F.max("content_hash").over(by_id))
-        .withColumn("copy_number", F.row_number().over(by_content))
-        .withColumn(
-            "reason",
-            F.when(F.col("conflicting"), "CONFLICTING_TRANSACTION_ID").when(
-                F.col("copy_number") > 1, "DUPLICATE_ROW"
-            ),
-        )
-        .drop("conflicting", "copy_number")
-    )
-    return checked.where(F.col("reason").isNotNull()).unionByName(valid_ranked).drop("content_hash")
 
 
 def curated_view(checked: DataFrame, run_date: str) -> DataFrame:
@@ -360,15 +340,22 @@ def landing_files(spark: SparkSession, layout: DataLayout, run_date: str) -> lis
 def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
     files = landing_files(spark, layout, run_date)
-    checked = with_quarantine_reason(parse(extract(spark, files)), run_date).persist()
-    rows_in = checked.count()
+    raw = extract(spark, files)
+    # Counted straight from the files, independently of the parsing that follows.
+    rows_in = raw.count()
 
     staging = new_staging_dir(layout.staging, JOB_NAME, run_date)
     try:
-        curated_view(checked, run_date).write.partitionBy("txn_date", "ingest_date").parquet(f"{staging}/curated")
-        quarantine = quarantine_view(checked, run_date)
+        # Parse and check once into staging; curated and quarantine are then cheap column reads.
+        checked_path = f"{staging}/checked"
+        with_quarantine_reason(parse(raw), run_date).write.parquet(checked_path)
+        checked = spark.read.parquet(checked_path)
+
+        # One task per transaction date writes that date's file: no swarm of tiny files per partition.
+        curated = curated_view(checked, run_date).repartition("txn_date")
+        curated.write.partitionBy("txn_date", "ingest_date").parquet(f"{staging}/curated")
+        quarantine = quarantine_view(checked, run_date).coalesce(1)
         quarantine.write.partitionBy("ingest_date").parquet(f"{staging}/quarantine")
-        checked.unpersist()
 
         curated_rows = spark.read.parquet(f"{staging}/curated").count()
         # An explicit schema, because a clean run stages no quarantine partition to infer one from.
