@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ REAL_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank_tr
 # Spark's workers and spark-submit must use this interpreter, and stay on loopback.
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# Airflow reads its home when first imported: tests never touch a developer's own Airflow.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="bankseg-airflow-home-")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 TEST_SPARK_CONF = {
     "spark.master": "local[2]",

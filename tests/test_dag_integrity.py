@@ -1,0 +1,85 @@
+"""DAG integrity: every DAG file imports cleanly, cheaply, and follows the house rules.
+
+Parametrised per DAG file so a failure names its file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bankseg.layout import REPOSITORY_ROOT
+
+pytestmark = pytest.mark.airflow
+
+DAG_FILES = sorted((REPOSITORY_ROOT / "dags").glob("*.py"))
+APPROVED_TAGS = {"bankseg", "daily", "training", "spark", "hive", "mlflow", "quality", "dashboards"}
+# Heavy libraries a DAG file must not import at parse time: the DAG processor parses every file often.
+HEAVY_MODULES = ("pyspark", "sklearn", "mlflow", "great_expectations", "pandas")
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(REPOSITORY_ROOT / "dags"))
+
+
+def test_there_are_dag_files():
+    assert [path.name for path in DAG_FILES] == ["bank_segmentation_daily.py"]
+
+
+def test_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda path: path.name)
+def test_parse_is_cheap_and_light(dag_file, tmp_path):
+    probe = (
+        "import json, sys, time, importlib.util\n"
+        "start = time.perf_counter()\n"
+        f"spec = importlib.util.spec_from_file_location('dag_under_test', {str(dag_file)!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "print(json.dumps({'seconds': time.perf_counter() - start, "
+        f"'heavy': [m for m in {HEAVY_MODULES!r} if m in sys.modules]}}))\n"
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["heavy"] == [], f"{dag_file.name} imports {report['heavy']} at parse time"
+    assert report["seconds"] < 10, f"{dag_file.name} took {report['seconds']:.1f} s to import"
+
+
+def test_house_rules(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags and set(dag.tags) <= APPROVED_TAGS, f"{dag_id} tags {dag.tags}"
+        assert dag.doc_md, f"{dag_id} has no doc_md"
+        assert dag.catchup is False, f"{dag_id} must not catch up by surprise"
+        assert dag.max_active_runs == 1, f"{dag_id} runs share partitions: one at a time"
+        for task in dag.tasks:
+            if task.task_id != "landing_files_present":
+                assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
+            assert task.owner == "data-engineering", f"{dag_id}.{task.task_id} owner={task.owner}"
+
+
+def test_daily_dag_wiring(dagbag):
+    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+    dag = dagbag.dags["bank_segmentation_daily"]
+    assert (type(dag.timetable).__name__, dag.timetable.expression) == ("CronDataIntervalTimetable", "0 0 * * *")
+    order = ["landing_files_present", "etl_transactions", "customer_features", "report_run"]
+    for upstream, downstream in zip(order, order[1:]):
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    for job in ("etl_transactions", "customer_features"):
+        task = dag.get_task(job)
+        assert isinstance(task, SparkSubmitOperator)
+        assert task._conn_id == "spark_default"  # the operator keeps it private
+        assert Path(task.application) == REPOSITORY_ROOT / "jobs" / f"{job}.py"
+        assert task.application_args[:2] == ["--run-date", "{{ params.run_date or ds }}"]
+    assert [outlet.name for outlet in dag.get_task("customer_features").outlets] == ["bankseg_customer_features"]
+    assert "run_date" in dag.params

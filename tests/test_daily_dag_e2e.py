@@ -1,0 +1,110 @@
+"""The daily DAG end to end through Airflow (`airflow dags test`), driven as `make run` drives it."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from bankseg import synthetic
+from bankseg.layout import DataLayout
+from bankseg.run_records import read_run_record
+
+pytestmark = [pytest.mark.airflow, pytest.mark.spark]
+
+RUN_DATE = "2016-10-21"
+GENERATED_ROWS = 3_000
+# Appended to the generated rows; each must end in quarantine with the reason beside it.
+BAD_LINES = {
+    "T9000001,C9000001,5/5/85,M,DELHI,100.00,31/2/16,101010,10": "INVALID_TRANSACTION_DATE",
+    "T9000002,C9000002,5/5/85,M,DELHI,100.00,2/8/16,101010,-10": "INVALID_AMOUNT",
+    "T9000003,C9000003,5/5/85,M,DELHI,100.00,2/8/16": "MALFORMED_ROW",
+    "T9000004,C9000004,5/5/85,M,DELHI,100.00,22/10/16,101010,10": "FUTURE_TRANSACTION_DATE",
+}
+
+
+def bankseg_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "bankseg.cli", "--data-dir", str(data_dir), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+
+
+def parquet_rows(path: str) -> int:
+    return pq.ParquetDataset(path).read(columns=[]).num_rows if Path(path).exists() else 0
+
+
+@pytest.fixture(scope="module")
+def input_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("input") / "bank_transactions.csv"
+    synthetic.generate_csv(path, rows=GENERATED_ROWS, seed=7)
+    with path.open("a") as handle:
+        handle.writelines(line + "\n" for line in BAD_LINES)
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory, input_file):
+    data_dir = tmp_path_factory.mktemp("data")
+    result = bankseg_cli(data_dir, "run", "--input", str(input_file), "--run-date", RUN_DATE)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return data_dir, result
+
+
+def test_run_prints_the_reconciled_counts_and_locations(first_run):
+    data_dir, result = first_run
+    rows_in = GENERATED_ROWS + len(BAD_LINES)
+    assert f"rows in             {rows_in:>12,}" in result.stdout
+    assert f"  quarantined       {len(BAD_LINES):>12,}" in result.stdout
+    assert str(DataLayout(str(data_dir)).curated_transactions) in result.stdout
+
+
+def test_outputs_reconcile_with_the_input(first_run, input_file):
+    data_dir, _ = first_run
+    layout = DataLayout(str(data_dir))
+    with input_file.open(newline="") as handle:
+        bad_ids = {line.split(",")[0] for line in BAD_LINES}
+        generated = [row for row in csv.DictReader(handle) if row["TransactionID"] not in bad_ids]
+    assert len(generated) == GENERATED_ROWS
+
+    assert parquet_rows(layout.curated_transactions) == GENERATED_ROWS
+    quarantine = pq.ParquetDataset(layout.quarantine).read(columns=["transaction_id_raw", "reason"]).to_pylist()
+    assert {row["transaction_id_raw"]: row["reason"] for row in quarantine} == {
+        line.split(",")[0]: reason for line, reason in BAD_LINES.items()
+    }
+    features = pq.ParquetDataset(layout.customer_features).read(columns=["customer_id"]).column(0).to_pylist()
+    assert sorted(features) == sorted({row["CustomerID"] for row in generated})
+
+    etl = read_run_record(layout.run_record(RUN_DATE, "etl_transactions"))
+    assert (etl["rows_in"], etl["rows_curated"], etl["rows_quarantined"]) == (GENERATED_ROWS + 4, GENERATED_ROWS, 4)
+
+
+def test_rerunning_the_date_gives_the_same_outputs(first_run, input_file):
+    data_dir, _ = first_run
+    layout = DataLayout(str(data_dir))
+
+    def snapshot():
+        curated = pq.ParquetDataset(layout.curated_transactions).read().sort_by("transaction_id")
+        files = Path(layout.curated_transactions).rglob("*.parquet")
+        partitions = sorted(str(path.parent.relative_to(layout.curated_transactions)) for path in files)
+        return curated.to_pylist(), partitions, parquet_rows(layout.quarantine), parquet_rows(layout.customer_features)
+
+    before = snapshot()
+    result = bankseg_cli(data_dir, "run", "--input", str(input_file), "--run-date", RUN_DATE)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert snapshot() == before
+
+
+def test_a_day_with_nothing_landed_is_skipped_not_failed(first_run):
+    data_dir, _ = first_run
+    from bankseg import platform
+
+    layout = DataLayout(str(data_dir))
+    log = Path(layout.root) / "logs" / "empty-day.log"
+    platform.test_dag_run("bank_segmentation_daily", "2016-10-20", platform.platform_env(layout), log)
+    text = log.read_text()
+    assert "nothing landed for 2016-10-20" in text
+    assert "state=success" in text
+    assert not Path(layout.run_record("2016-10-20", "etl_transactions")).exists()
