@@ -46,7 +46,7 @@ test: install check-java
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install check-java
-	$(PY) -m bankseg.bench --rows $(ROWS) --data-dir "$(DATA_DIR)/bench"
+	$(PY) -m bankseg.bench --rows $(ROWS) --data-dir "$(DATA_DIR)/bench" $(if $(STAGES),--stages $(STAGES))
 
 clean:
 	rm -rf "$(DATA_DIR)"

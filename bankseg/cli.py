@@ -61,28 +61,34 @@ def command_run(args: argparse.Namespace) -> None:
     print(f"\n{DAILY_DAG_ID} {args.run_date} succeeded in {time.monotonic() - started:.0f} s\n")
     print(pipeline.format_summary(summary))
     print(f"run records         {Path(layout.root) / 'runs' / args.run_date}")
-    print("\nNext: `make up` starts the Airflow UI on http://127.0.0.1:8080 over this data directory.")
+    print(f"\nNext: `make up` starts the Airflow UI on {platform.airflow_url()} over this data directory.")
 
 
 def command_up(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
     platform.check_java()
     env = platform.platform_env(layout)
-    service = platform.airflow_service()
-    print("starting Airflow (api-server, scheduler, dag-processor, triggerer) ...")
-    pid = platform.start_service(service, layout, env)
-    password = platform.airflow_admin_password(layout)
-    print(f"Airflow UI   http://{platform.AIRFLOW_HOST}:{platform.AIRFLOW_PORT}  (pid {pid})")
-    print(f"  login      {platform.AIRFLOW_ADMIN_USER} / {password or 'see ' + str(service.log_file(layout))}")
-    print(f"  logs       {service.log_file(layout)}")
-    print("Stop with `make down` (same DATA_DIR).")
+    for service in platform.platform_services():
+        pid = platform.running_pid(service, layout)
+        if pid is None:
+            print(f"starting {service.name} (log: {service.log_file(layout)}) ...")
+            started = time.monotonic()
+            pid = platform.start_service(service, layout, env)
+            print(f"{service.name}: healthy after {time.monotonic() - started:.0f} s (pid {pid})")
+        else:
+            print(f"{service.name}: already running (pid {pid})")
+            platform.wait_until_healthy(service, layout, timeout_seconds=60)
+    password = platform.airflow_admin_password(env)
+    print(f"\nAirflow UI   {platform.airflow_url()}")
+    print(f"  login      {platform.AIRFLOW_ADMIN_USER} / {password}")
+    print(f"Stop with `make down` (same DATA_DIR: {layout.root}).")
 
 
 def command_down(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
-    service = platform.airflow_service()
-    stopped = platform.stop_service(service, layout)
-    print(f"{service.name}: {'stopped' if stopped else 'was not running'}")
+    for service in reversed(platform.platform_services()):
+        stopped = platform.stop_service(service, layout)
+        print(f"{service.name}: {'stopped' if stopped else 'was not running'}")
 
 
 def main(argv: list[str] | None = None) -> int:

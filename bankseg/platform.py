@@ -8,22 +8,28 @@ the data directory, and are stopped by that PID only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bankseg.layout import DATA_DIR_ENV, REPOSITORY_ROOT, DataLayout
 
 AIRFLOW_HOST = "127.0.0.1"
-AIRFLOW_PORT = 8080
+AIRFLOW_PORT_ENV = "BANKSEG_AIRFLOW_PORT"
+DEFAULT_AIRFLOW_PORT = 8080
 AIRFLOW_ADMIN_USER = "admin"
 DEFAULT_SPARK_MASTER = "local[*]"
 MIN_JAVA_MAJOR = 17
@@ -55,6 +61,15 @@ def check_java() -> str:
     return output.splitlines()[0]
 
 
+def airflow_port() -> int:
+    """The Airflow API server and UI port; an environment variable moves it (tests, a busy 8080)."""
+    return int(os.environ.get(AIRFLOW_PORT_ENV, DEFAULT_AIRFLOW_PORT))
+
+
+def airflow_url() -> str:
+    return f"http://{AIRFLOW_HOST}:{airflow_port()}"
+
+
 def platform_env(layout: DataLayout, spark_master: str | None = None) -> dict[str, str]:
     """Environment for Airflow commands and the Spark jobs they submit."""
     master = spark_master or os.environ.get("BANKSEG_SPARK_MASTER", DEFAULT_SPARK_MASTER)
@@ -69,12 +84,19 @@ def platform_env(layout: DataLayout, spark_master: str | None = None) -> dict[st
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPOSITORY_ROOT / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPOSITORY_ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            # "admin:admin" (user admin, role Admin) is also what makes `airflow standalone` generate
+            # and print a password; it lands in the passwords file below.
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{AIRFLOW_ADMIN_USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(
+                Path(layout.airflow_home) / "simple_auth_manager_passwords.json.generated"
+            ),
             "AIRFLOW__API__HOST": AIRFLOW_HOST,
-            "AIRFLOW__API__PORT": str(AIRFLOW_PORT),
-            "AIRFLOW__API__BASE_URL": f"http://{AIRFLOW_HOST}:{AIRFLOW_PORT}",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{AIRFLOW_HOST}:{AIRFLOW_PORT}/execution/",
+            "AIRFLOW__API__PORT": str(airflow_port()),
+            "AIRFLOW__API__BASE_URL": airflow_url(),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{airflow_url()}/execution/",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            # Spark jobs take the cores; Airflow's default of 32 task slots would only add idle workers.
+            "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps({"conn_type": "spark", "host": master}),
         }
     )
@@ -108,9 +130,13 @@ def test_dag_run(dag_id: str, logical_date: str, env: dict[str, str], log_path: 
 
 @dataclass(frozen=True)
 class Service:
+    """A long-running program of the local platform, healthy when ``health_url`` answers 200 with a
+    body that ``is_healthy`` accepts."""
+
     name: str
     command: list[str]
     health_url: str
+    is_healthy: Callable[[bytes], bool]
 
     def pid_file(self, layout: DataLayout) -> Path:
         return Path(layout.root) / "pids" / f"{self.name}.pid"
@@ -119,54 +145,115 @@ class Service:
         return Path(layout.root) / "logs" / f"{self.name}.log"
 
 
+def airflow_components_healthy(body: bytes) -> bool:
+    """The health endpoint answers as soon as the API server runs; the UI only works (DAGs parsed,
+    runs scheduled) once the scheduler, DAG processor and triggerer heartbeat as well."""
+    return all(component.get("status") == "healthy" for component in json.loads(body).values())
+
+
 def airflow_service() -> Service:
+    # `airflow standalone` migrates the database, generates the admin password and runs the API
+    # server, scheduler, DAG processor and triggerer as its children, all in one process group.
     return Service(
         name="airflow",
         command=[str(venv_bin() / "airflow"), "standalone"],
-        health_url=f"http://{AIRFLOW_HOST}:{AIRFLOW_PORT}/api/v2/monitor/health",
+        health_url=f"{airflow_url()}/api/v2/monitor/health",
+        is_healthy=airflow_components_healthy,
     )
 
 
+def platform_services() -> list[Service]:
+    """What `make up` starts, in this order; `make down` stops them in reverse order."""
+    return [airflow_service()]
+
+
+def process_group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def running_pid(service: Service, layout: DataLayout) -> int | None:
+    """The recorded PID while any process of its group is left (a child may outlive the leader);
+    a stale PID file is removed."""
     pid_file = service.pid_file(layout)
     if not pid_file.exists():
         return None
     pid = int(pid_file.read_text().strip())
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not process_group_alive(pid):
         pid_file.unlink()
         return None
     return pid
 
 
-def wait_until_healthy(url: str, timeout_seconds: float, log_file: Path) -> None:
+def service_healthy(service: Service) -> bool:
+    try:
+        with urllib.request.urlopen(service.health_url, timeout=5) as response:
+            return response.status == 200 and service.is_healthy(response.read())
+    except (OSError, ValueError):  # not listening yet, or a half-started server's answer
+        return False
+
+
+def wait_until_healthy(
+    service: Service, layout: DataLayout, timeout_seconds: float, process: subprocess.Popen | None = None
+) -> None:
+    """Poll the health URL; give up early if ``process`` (the one just started) exits."""
+    log_file = service.log_file(layout)
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
+        if service_healthy(service):
+            return
+        if process is not None and process.poll() is not None:
+            raise PlatformError(f"{service.name} exited with code {process.returncode} while starting; see {log_file}")
         time.sleep(2)
-    raise PlatformError(f"{url} did not answer within {timeout_seconds:.0f} s; see {log_file}")
+    raise PlatformError(f"{service.health_url} was not healthy within {timeout_seconds:.0f} s; see {log_file}")
+
+
+def port_in_use(url: str) -> bool:
+    address = urlsplit(url)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((address.hostname, address.port)) == 0
 
 
 def start_service(service: Service, layout: DataLayout, env: dict[str, str], timeout_seconds: float = 240) -> int:
-    pid = running_pid(service, layout)
-    if pid is None:
-        log_file = service.log_file(layout)
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        service.pid_file(layout).parent.mkdir(parents=True, exist_ok=True)
-        with log_file.open("a") as log:
-            process = subprocess.Popen(
-                service.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        pid = process.pid
-        service.pid_file(layout).write_text(str(pid))
-    wait_until_healthy(service.health_url, timeout_seconds, service.log_file(layout))
-    return pid
+    """Start the service in a session (process group) of its own, record its PID, wait until healthy.
+
+    A service that does not become healthy is stopped again, so a failed start leaves nothing running.
+    """
+    if running_pid(service, layout) is not None:
+        raise PlatformError(f"{service.name} is already running (PID file {service.pid_file(layout)})")
+    # Another program on the port would answer the health check in our place.
+    if port_in_use(service.health_url):
+        raise PlatformError(
+            f"{urlsplit(service.health_url).netloc} is already in use by another program: stop it, "
+            f"or pick another port (for Airflow: {AIRFLOW_PORT_ENV}=...)"
+        )
+    log_file = service.log_file(layout)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    service.pid_file(layout).parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("a") as log:
+        process = subprocess.Popen(service.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    service.pid_file(layout).write_text(str(process.pid))
+    try:
+        wait_until_healthy(service, layout, timeout_seconds, process)
+    except PlatformError:
+        # Reap our child as soon as it exits: as a zombie it would keep its process group "alive".
+        threading.Thread(target=process.wait, daemon=True).start()
+        stop_service(service, layout)
+        raise
+    return process.pid
+
+
+def wait_for_group_exit(pgid: int, timeout_seconds: float) -> bool:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if not process_group_alive(pgid):
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def stop_service(service: Service, layout: DataLayout, timeout_seconds: float = 30) -> bool:
@@ -174,22 +261,19 @@ def stop_service(service: Service, layout: DataLayout, timeout_seconds: float = 
     pid = running_pid(service, layout)
     if pid is None:
         return False
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.5)
-    else:
-        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # it may exit between the check and the signal
+        os.killpg(pid, signal.SIGTERM)
+    if not wait_for_group_exit(pid, timeout_seconds):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        if not wait_for_group_exit(pid, 10):
+            raise PlatformError(f"process group {pid} of {service.name} survived SIGKILL")
     service.pid_file(layout).unlink(missing_ok=True)
     return True
 
 
-def airflow_admin_password(layout: DataLayout) -> str | None:
-    generated = Path(layout.airflow_home) / "simple_auth_manager_passwords.json.generated"
-    if not generated.exists():
-        return None
-    return json.loads(generated.read_text()).get(AIRFLOW_ADMIN_USER)
+def airflow_admin_password(env: dict[str, str]) -> str:
+    """The admin password `airflow standalone` generates before it starts the API server (kept
+    across restarts)."""
+    generated = Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
+    return json.loads(generated.read_text())[AIRFLOW_ADMIN_USER]

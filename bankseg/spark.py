@@ -60,9 +60,12 @@ class HadoopFileSystem:
         return sorted(str(status.getPath().toString()) for status in statuses)
 
     def rename(self, source: str, target: str) -> None:
-        self._fs.mkdirs(self._path(target).getParent())
+        self.mkdirs(str(self._path(target).getParent()))
         if not self._fs.rename(self._path(source), self._path(target)):
             raise OSError(f"could not move {source} to {target}")
+
+    def mkdirs(self, path: str) -> None:
+        self._fs.mkdirs(self._path(path))
 
     def delete(self, path: str) -> None:
         self._fs.delete(self._path(path), True)
@@ -82,6 +85,8 @@ def publish_partitions(spark: SparkSession, staged_root: str, target_root: str, 
     first and restored if moving the new ones in fails. Returns the published partitions.
     """
     fs = HadoopFileSystem(spark, target_root)
+    # The dataset's root exists even before its first partition, so readers and tables can point at it.
+    fs.mkdirs(target_root)
     target_root = fs.qualify(target_root)
     staged_root = fs.qualify(staged_root)
     trash_root = f"{staged_root}/_replaced"

@@ -37,6 +37,8 @@ def spark_job(job_name: str, **kwargs) -> SparkSubmitOperator:
         conf=pipeline.spark_submit_conf(),
         env_vars=pipeline.spark_submit_env(),
         name=f"bankseg-{job_name}",
+        # A cluster without free executors makes spark-submit wait forever: give up and retry instead.
+        execution_timeout=timedelta(hours=2),
         **kwargs,
     )
 

@@ -1,0 +1,146 @@
+"""``make bench``: wall time and peak memory of each stage at a given size.
+
+    python -m bankseg.bench --rows 1048567 [--stages generate,etl,features,dag] [--data-dir DIR]
+
+Each stage runs as its own process tree, exactly as the platform runs it (the generator CLI,
+``spark-submit`` with the DAG's settings, ``airflow dags test`` for the whole DAG); peak memory is
+the largest resident set of the whole tree (spark-submit's JVM plus the Python driver), sampled
+every 100 ms. The table is printed and written to ``<data-dir>/bench-<rows>.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform as host
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from bankseg import pipeline
+from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE
+from bankseg.layout import DataLayout
+from bankseg.platform import migrate_airflow_db, platform_env, venv_bin
+
+STAGES = ("generate", "etl", "features", "dag")
+
+
+@dataclass
+class Measurement:
+    stage: str
+    seconds: float
+    peak_mib: float
+
+
+def tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def measure(stage: str, command: list[str], env: dict[str, str], log_path: Path) -> Measurement:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    peak = 0
+    with log_path.open("w") as log:
+        child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        watched = psutil.Process(child.pid)
+        while child.poll() is None:
+            try:
+                peak = max(peak, tree_rss(watched))
+            except psutil.NoSuchProcess:
+                pass
+            time.sleep(0.1)
+    seconds = time.monotonic() - started
+    if child.returncode != 0:
+        raise SystemExit(f"stage {stage} failed (exit {child.returncode}); log: {log_path}")
+    return Measurement(stage, seconds, peak / 2**20)
+
+
+def spark_submit_command(job_name: str, layout: DataLayout, run_date: str, master: str) -> list[str]:
+    conf = [item for key, value in pipeline.spark_submit_conf().items() for item in ("--conf", f"{key}={value}")]
+    return [
+        str(venv_bin() / "spark-submit"),
+        "--master", master,
+        *conf,
+        pipeline.job_application(job_name),
+        "--run-date", run_date,
+        "--data-dir", layout.root,
+    ]
+
+
+def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> list[Measurement]:
+    layout = DataLayout(str(data_dir.resolve()))
+    run_date = DEFAULT_RUN_DATE
+    env = platform_env(layout, spark_master=master)
+    logs = data_dir / "logs"
+    landing_file = Path(layout.landing_for(run_date)) / "bank_transactions.csv"
+    results = []
+    if "generate" in stages or not landing_file.exists():
+        shutil.rmtree(layout.landing, ignore_errors=True)
+        generate = [sys.executable, "-m", "bankseg.synthetic", "--rows", str(rows), "--out", str(landing_file)]
+        results.append(measure("generate", generate, env, logs / "generate.log"))
+    for job_name, stage in (("etl_transactions", "etl"), ("customer_features", "features")):
+        if stage in stages:
+            command = spark_submit_command(job_name, layout, run_date, master)
+            results.append(measure(stage, command, env, logs / f"{stage}.log"))
+    if "dag" in stages:
+        migrate_airflow_db(env)
+        command = [str(venv_bin() / "airflow"), "dags", "test", DAILY_DAG_ID, run_date]
+        results.append(measure("dag", command, env, logs / "dag.log"))
+        if "state=success" not in (logs / "dag.log").read_text():
+            raise SystemExit(f"the DAG run did not succeed; log: {logs / 'dag.log'}")
+    return results
+
+
+def format_table(rows: int, master: str, results: list[Measurement]) -> str:
+    names = {
+        "generate": "generate CSV",
+        "etl": "ETL (spark-submit)",
+        "features": "features (spark-submit)",
+        "dag": "whole daily DAG (airflow dags test)",
+    }
+    lines = [
+        f"rows {rows:,} · master {master} · {psutil.cpu_count()} cores · "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB · Python {host.python_version()}",
+        "",
+        "| stage | wall time (s) | peak memory (MiB) |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [f"| {names[r.stage]} | {r.seconds:.1f} | {r.peak_mib:,.0f} |" for r in results]
+    spark_stages = [r for r in results if r.stage in ("etl", "features")]
+    if len(spark_stages) == 2:
+        lines.append(f"| ETL + features | {sum(r.seconds for r in spark_stages):.1f} | |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_048_567)
+    parser.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
+    parser.add_argument("--data-dir", type=Path, default=Path("data/bench"))
+    parser.add_argument("--master", default="local[*]", help="Spark master for the Spark stages")
+    args = parser.parse_args(argv)
+    stages = [stage.strip() for stage in args.stages.split(",") if stage.strip()]
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        parser.error(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
+    data_dir = args.data_dir / f"rows-{args.rows}"
+    results = run_benchmark(args.rows, stages, data_dir, args.master)
+    table = format_table(args.rows, args.master, results)
+    print(table)
+    report = args.data_dir / f"bench-{args.rows}.md"
+    report.write_text(table + "\n")
+    print(f"\nwritten to {report}")
+
+
+if __name__ == "__main__":
+    main()

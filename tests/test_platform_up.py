@@ -1,0 +1,149 @@
+"""`bankseg up` / `down` against the real Airflow standalone: the printed login works, the DAG is
+served without import errors, the API listens on loopback only (and nothing else beyond the two
+known log servers), and `down` stops exactly the process group `up` recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bankseg.layout import REPOSITORY_ROOT
+
+DAG_ID = "bank_segmentation_daily"
+# Airflow 3.3's log servers (scheduler 8793, triggerer 8794) always bind every interface: their host
+# is hard-coded in airflow/utils/serve_logs/core.py and `airflow standalone` cannot skip them.
+# They answer only requests carrying a JWT signed with the instance's key. All else must be loopback.
+KNOWN_ALL_INTERFACES_PORTS = {8793, 8794}
+
+pytestmark = [
+    pytest.mark.airflow,
+    pytest.mark.timeout(420),
+    pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads listening sockets from Linux /proc"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def decode_proc_address(hex_address: str) -> str:
+    """/proc/net/tcp{,6} print an address as 32-bit words in the machine's byte order."""
+    words = [int(hex_address[i : i + 8], 16) for i in range(0, len(hex_address), 8)]
+    packed = b"".join(word.to_bytes(4, sys.byteorder) for word in words)
+    return socket.inet_ntop(socket.AF_INET if len(packed) == 4 else socket.AF_INET6, packed)
+
+
+def listening_sockets(pgid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket that a process of the group listens on."""
+    inodes = set()
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(process.name)) != pgid:
+                continue
+            for fd in (process / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:[") : -1])
+        except (ProcessLookupError, FileNotFoundError):  # the process or fd went away meanwhile
+            continue
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:  # 0A: LISTEN
+                address, port = local.split(":")
+                listening.add((decode_proc_address(address), int(port, 16)))
+    return listening
+
+
+def is_loopback(address: str) -> bool:
+    return address in {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
+
+
+def api(base_url: str, path: str, token: str | None = None, payload: dict | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(base_url + path, data=data, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def platform_cli(tmp_path):
+    """Runs `python -m bankseg.cli --data-dir tmp_path ...` on a free port; always runs `down` after."""
+    port = free_port()
+    env = {**os.environ, "BANKSEG_AIRFLOW_PORT": str(port)}
+
+    def cli(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "bankseg.cli", "--data-dir", str(tmp_path), command],
+            env=env,
+            cwd=REPOSITORY_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=330,
+            check=False,
+        )
+
+    yield cli, port
+    cli("down")  # safe when the test already stopped it
+
+
+def test_up_serves_the_dag_on_loopback_and_down_stops_its_process_group(platform_cli, tmp_path):
+    cli, port = platform_cli
+    base_url = f"http://127.0.0.1:{port}"
+
+    up = cli("up")
+    assert up.returncode == 0, f"{up.stdout}\n{up.stderr}\n{(tmp_path / 'logs' / 'airflow.log').read_text()[-5000:]}"
+    assert f"Airflow UI   {base_url}" in up.stdout
+    password = re.search(r"login\s+admin / (\S+)", up.stdout).group(1)
+    pid = int((tmp_path / "pids" / "airflow.pid").read_text())
+    assert os.getpgid(pid) == pid, "started in a session (process group) of its own"
+
+    with urllib.request.urlopen(base_url + "/", timeout=10) as ui:
+        assert ui.status == 200
+    token = api(base_url, "/auth/token", payload={"username": "admin", "password": password})["access_token"]
+    # `up` returns once the DAG processor heartbeats; its first parse of the DAG may still be under way.
+    deadline = time.monotonic() + 60
+    while DAG_ID not in (dag_ids := {dag["dag_id"] for dag in api(base_url, "/api/v2/dags", token)["dags"]}):
+        assert time.monotonic() < deadline, f"{DAG_ID} not listed, only {dag_ids}"
+        time.sleep(2)
+    assert api(base_url, "/api/v2/importErrors", token)["import_errors"] == []
+
+    sockets = listening_sockets(pid)
+    assert {address for address, listened in sockets if listened == port} == {"127.0.0.1"}
+    exposed = {listened for address, listened in sockets if not is_loopback(address)}
+    assert exposed <= KNOWN_ALL_INTERFACES_PORTS, f"listening beyond loopback: {sorted(sockets)}"
+
+    again = cli("up")
+    assert again.returncode == 0 and f"airflow: already running (pid {pid})" in again.stdout, again.stdout
+
+    down = cli("down")
+    assert down.returncode == 0 and "airflow: stopped" in down.stdout, f"{down.stdout}\n{down.stderr}"
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)
+    assert not port_answers(port)
+    assert not (tmp_path / "pids" / "airflow.pid").exists()
+    assert "airflow: was not running" in cli("down").stdout
