@@ -60,10 +60,15 @@ def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
         F.avg("amount").cast("double").alias("monetary_mean"),
         F.max("amount").alias("monetary_max"),
         F.avg("account_balance").cast("double").alias("balance_mean"),
-        F.max_by("account_balance", recency_key).alias("balance_latest"),
-        F.max_by("gender", recency_key).alias("gender"),
-        F.max_by("city", recency_key).alias("city"),
-        F.max_by(F.when(F.col("dob_status") == "valid", F.col("customer_dob")), recency_key).alias("dob"),
+        F.max_by(
+            F.struct(
+                F.col("account_balance").alias("balance_latest"),
+                "gender",
+                "city",
+                F.when(F.col("dob_status") == "valid", F.col("customer_dob")).alias("dob"),
+            ),
+            recency_key,
+        ).alias("latest"),
         F.size(F.collect_set("city")).alias("distinct_cities"),
         F.avg(F.dayofweek("txn_date").isin(1, 7).cast("double")).alias("share_weekend"),
         *daypart_shares,
@@ -73,6 +78,7 @@ def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
     preferred_daypart = F.array_max(
         F.array(*[F.struct(F.col(f"share_{name}").alias("share"), F.lit(name).alias("daypart")) for name, _, _ in DAYPARTS])
     ).getField("daypart")
+    per_customer = per_customer.select("*", "latest.*").drop("latest")
     return per_customer.select(
         "customer_id",
         F.datediff(snapshot, F.col("last_txn_date")).alias("recency_days"),

@@ -264,21 +264,21 @@ def validity_reason(run_date: str) -> Column:
 def with_quarantine_reason(parsed: DataFrame, run_date: str) -> DataFrame:
     """Adds ``reason``: the validity check first, then, among valid rows only, conflicting IDs and
     exact duplicates. One pass: both windows share the shuffle on ``transaction_id_raw``."""
-    raw_columns = list(RAW_TO_SNAKE.values())
-    validity = validity_reason(run_date)
-    valid_content = F.when(validity.isNull(), F.xxhash64(*[F.coalesce(F.col(c), F.lit("\u0000")) for c in raw_columns]))
+    content = F.xxhash64(*[F.coalesce(F.col(c), F.lit("\u0000")) for c in RAW_TO_SNAKE.values()])
+    checked = parsed.withColumn("validity", validity_reason(run_date)).withColumn("content_hash", content)
+    valid = F.col("validity").isNull()
+    valid_content = F.when(valid, F.col("content_hash"))
     by_id = Window.partitionBy("transaction_id_raw")
-    by_content = Window.partitionBy(*raw_columns, validity.isNull()).orderBy("source_file")
+    # Rows with the same ID and the same 64-bit hash of all nine fields are copies of one another.
+    by_content = Window.partitionBy("transaction_id_raw", "content_hash", valid).orderBy("source_file")
     conflicting = F.min(valid_content).over(by_id) != F.max(valid_content).over(by_id)
-    duplicate = validity.isNull() & (F.row_number().over(by_content) > 1)
-    return parsed.withColumn(
-        "reason",
-        F.coalesce(
-            validity,
-            F.when(conflicting, F.lit("CONFLICTING_TRANSACTION_ID")),
-            F.when(duplicate, F.lit("DUPLICATE_ROW")),
-        ),
+    duplicate = valid & (F.row_number().over(by_content) > 1)
+    reason = F.coalesce(
+        F.col("validity"),
+        F.when(conflicting, F.lit("CONFLICTING_TRANSACTION_ID")),
+        F.when(duplicate, F.lit("DUPLICATE_ROW")),
     )
+    return checked.withColumn("reason", reason).drop("validity", "content_hash")
 
 
 def curated_view(checked: DataFrame, run_date: str) -> DataFrame:
