@@ -12,13 +12,15 @@ PY := $(VENV)/bin/python
 UV := $(PYTHON) -m uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install check-java run up down test bench clean
+.PHONY: help install check-java run up down land-daily airflow test bench clean
 
 help:
 	@echo "make run    generate the default data set (or INPUT=file.csv[.gz]), run the daily DAG through Airflow"
 	@echo "make test   the whole test suite (what CI runs)"
 	@echo "make bench  timings and peak memory per stage (ROWS=...)"
 	@echo "make up     start the local platform (Airflow UI on 127.0.0.1:8080); make down stops it"
+	@echo "make land-daily   one landing file per transaction date (for a backfill)"
+	@echo "make airflow ARGS='...'   any airflow command against DATA_DIR"
 	@echo "variables   DATA_DIR=$(DATA_DIR) ROWS=$(ROWS) RUN_DATE=$(RUN_DATE) INPUT=$(INPUT)"
 
 # uv comes from PyPI through pip; everything else from uv.lock.
@@ -41,6 +43,12 @@ up: install check-java
 
 down: install
 	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" down
+
+land-daily: install
+	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" land-daily --rows $(ROWS) --seed $(SEED)
+
+airflow: install
+	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" airflow $(ARGS)
 
 test: install check-java
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -3,6 +3,8 @@
     python -m bankseg.cli run [--input FILE] [--rows N] [--run-date YYYY-MM-DD] [--data-dir DIR]
     python -m bankseg.cli up  [--data-dir DIR]
     python -m bankseg.cli down [--data-dir DIR]
+    python -m bankseg.cli land-daily [--rows N]      # one landing folder per day, for backfills
+    python -m bankseg.cli airflow ARGS...            # any airflow command on this data directory
 """
 
 from __future__ import annotations
@@ -91,6 +93,24 @@ def command_down(args: argparse.Namespace) -> None:
         print(f"{service.name}: {'stopped' if stopped else 'was not running'}")
 
 
+def command_land_daily(args: argparse.Namespace) -> None:
+    """One landing folder per transaction date, for a daily schedule or a backfill."""
+    layout = DataLayout(str(Path(args.data_dir).resolve()))
+    summary = synthetic.generate_daily_files(layout.landing, rows=args.rows, seed=args.seed)
+    dates = sorted(summary["rows_by_date"])
+    print(f"landed {summary['rows']:,} rows in {len(dates)} daily folders under {layout.landing} ({dates[0]} .. {dates[-1]})")
+    print(
+        f"backfill them (with `make up` running): make airflow ARGS='backfill create --dag-id {DAILY_DAG_ID} "
+        f"--from-date {dates[0]} --to-date {dates[-1]}'"
+    )
+
+
+def command_airflow(args: argparse.Namespace) -> int:
+    """Any airflow CLI command, with this data directory's Airflow home and connections."""
+    layout = DataLayout(str(Path(args.data_dir).resolve()))
+    return platform.airflow(args.airflow_args, platform.platform_env(layout), check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bankseg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=default_data_dir(), help="where every output lives (default: %(default)s)")
@@ -104,14 +124,20 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=command_run)
     commands.add_parser("up", help="start the local platform").set_defaults(handler=command_up)
     commands.add_parser("down", help="stop the local platform").set_defaults(handler=command_down)
+    land = commands.add_parser("land-daily", help="generate data as one landing file per transaction date")
+    land.add_argument("--rows", type=int, default=synthetic.DEFAULT_ROWS)
+    land.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    land.set_defaults(handler=command_land_daily)
+    airflow = commands.add_parser("airflow", help="run an airflow CLI command against this data directory")
+    airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    airflow.set_defaults(handler=command_airflow)
 
     args = parser.parse_args(argv)
     try:
-        args.handler(args)
+        return args.handler(args) or 0
     except platform.PlatformError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":
