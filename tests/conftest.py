@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -41,3 +42,6 @@ def real_sample() -> Path:
     if not REAL_SAMPLE.exists():
         pytest.skip(f"the real Kaggle sample is not at {REAL_SAMPLE} (it lives in the shared folder beside the repo)")
     return REAL_SAMPLE
+
+# py4j logs from object finalisers at interpreter exit, after pytest has closed its streams.
+logging.getLogger("py4j").setLevel(logging.WARNING)
