@@ -64,6 +64,11 @@ class HadoopFileSystem:
         if not self._fs.rename(self._path(source), self._path(target)):
             raise OSError(f"could not move {source} to {target}")
 
+    def fingerprint(self, path: str) -> tuple[int, int]:
+        """Length and modification time: enough to notice a file replaced or growing during a run."""
+        status = self._fs.getFileStatus(self._path(path))
+        return int(status.getLen()), int(status.getModificationTime())
+
     def mkdirs(self, path: str) -> None:
         self._fs.mkdirs(self._path(path))
 

@@ -62,6 +62,7 @@ CORRUPT_RECORD = "_corrupt_record"
 
 QUARANTINE_REASONS = {
     "MALFORMED_ROW": "the line has fewer or more fields than the header",
+    "INVALID_ENCODING": "the line has bytes that are not UTF-8",
     "INVALID_TRANSACTION_ID": "TransactionID missing or not T<digits>",
     "INVALID_CUSTOMER_ID": "CustomerID missing or not C<digits>",
     "INVALID_TRANSACTION_DATE": "TransactionDate missing, not d/m/yy, or not a real date (31/2/16)",
@@ -74,6 +75,8 @@ QUARANTINE_REASONS = {
 }
 
 MONEY = DecimalType(18, 2)
+# What the UTF-8 decoder puts in place of bytes that are not UTF-8.
+UTF8_REPLACEMENT = "\ufffd"
 DOB_SENTINEL = "1/1/1800"
 MISSING_DOB_TEXT = ("", "nan", "NAN", "NaN")
 MIN_PLAUSIBLE_AGE, MAX_PLAUSIBLE_AGE = 18, 100
@@ -247,6 +250,7 @@ def validity_reason(run_date: str) -> Column:
     """The first reason a parsed row cannot be used, or null when it can."""
     return (
         F.when(F.col("raw_record").isNotNull(), "MALFORMED_ROW")
+        .when(F.concat_ws("", *RAW_TO_SNAKE.values()).contains(UTF8_REPLACEMENT), "INVALID_ENCODING")
         .when(~F.coalesce(F.col("transaction_id_raw").rlike(r"^T\d+$"), F.lit(False)), "INVALID_TRANSACTION_ID")
         .when(~F.coalesce(F.col("customer_id_raw").rlike(r"^C\d+$"), F.lit(False)), "INVALID_CUSTOMER_ID")
         .when(F.col("txn_date").isNull(), "INVALID_TRANSACTION_DATE")
@@ -340,6 +344,8 @@ def landing_files(spark: SparkSession, layout: DataLayout, run_date: str) -> lis
 def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
     files = landing_files(spark, layout, run_date)
+    landing_fs = HadoopFileSystem(spark, layout.landing_for(run_date))
+    fingerprints = {path: landing_fs.fingerprint(path) for path in files}
     raw = extract(spark, files)
     # Counted straight from the files, independently of the parsing that follows.
     rows_in = raw.count()
@@ -347,9 +353,11 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     staging = new_staging_dir(layout.staging, JOB_NAME, run_date)
     try:
         # Parse and check once into staging; curated and quarantine are then cheap column reads.
+        # Staged reads pass the schema: a batch without rows stages no file to infer one from.
         checked_path = f"{staging}/checked"
-        with_quarantine_reason(parse(raw), run_date).write.parquet(checked_path)
-        checked = spark.read.parquet(checked_path)
+        checked = with_quarantine_reason(parse(raw), run_date)
+        checked.write.parquet(checked_path)
+        checked = spark.read.schema(checked.schema).parquet(checked_path)
 
         # One task per transaction date writes that date's file: no swarm of tiny files per partition.
         curated = curated_view(checked, run_date).repartition("txn_date")
@@ -357,8 +365,7 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
         quarantine = quarantine_view(checked, run_date).coalesce(1)
         quarantine.write.partitionBy("ingest_date").parquet(f"{staging}/quarantine")
 
-        curated_rows = spark.read.parquet(f"{staging}/curated").count()
-        # An explicit schema, because a clean run stages no quarantine partition to infer one from.
+        curated_rows = spark.read.schema(curated.schema).parquet(f"{staging}/curated").count()
         staged_quarantine = spark.read.schema(quarantine.schema).parquet(f"{staging}/quarantine")
         quarantine_by_reason = {
             row["reason"]: row["count"] for row in staged_quarantine.groupBy("reason").count().collect()
@@ -368,6 +375,12 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
             raise RuntimeError(
                 f"row counts do not reconcile for {run_date}: {rows_in} in, {curated_rows} curated, "
                 f"{quarantined_rows} quarantined; nothing was published"
+            )
+        changed = [path for path, fingerprint in fingerprints.items() if landing_fs.fingerprint(path) != fingerprint]
+        if changed:
+            raise LandingError(
+                f"{', '.join(changed)} changed while the run was reading it; nothing was published. "
+                "Rerun the date once the file is complete (land files by writing elsewhere and renaming)."
             )
         published = publish_partitions(
             spark, f"{staging}/curated", layout.curated_transactions, f"txn_date=*/ingest_date={run_date}"
