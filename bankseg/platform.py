@@ -84,6 +84,8 @@ def platform_env(layout: DataLayout, spark_master: str | None = None) -> dict[st
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPOSITORY_ROOT / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPOSITORY_ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            # The platform exists to run daily: its DAGs start unpaused, so schedules and backfills run.
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             # "admin:admin" (user admin, role Admin) is also what makes `airflow standalone` generate
             # and print a password; it lands in the passwords file below.
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{AIRFLOW_ADMIN_USER}:admin",
