@@ -70,6 +70,7 @@ QUARANTINE_REASONS = {
     "INVALID_TRANSACTION_TIME": "TransactionTime missing or not a valid HHMMSS time",
     "INVALID_AMOUNT": "TransactionAmount missing, not a number, or negative",
     "INVALID_BALANCE": "CustAccountBalance present but not a number, or negative",
+    "ALREADY_LOADED": "the TransactionID was already published by another date's batch",
     "CONFLICTING_TRANSACTION_ID": "the same TransactionID appears with different contents",
     "DUPLICATE_ROW": "an exact copy of another row of the same run (the first copy is kept)",
 }
@@ -265,11 +266,17 @@ def validity_reason(run_date: str) -> Column:
     )
 
 
-def with_quarantine_reason(parsed: DataFrame, run_date: str) -> DataFrame:
-    """Adds ``reason``: the validity check first, then, among valid rows only, conflicting IDs and
-    exact duplicates. One pass: both windows share the shuffle on ``transaction_id_raw``."""
+def with_quarantine_reason(parsed: DataFrame, run_date: str, loaded_ids: DataFrame | None = None) -> DataFrame:
+    """Adds ``reason``: the validity check first, then, among valid rows only, IDs that another
+    date's batch already published (``loaded_ids``, one ``transaction_id`` column), conflicting IDs
+    and exact duplicates. Both windows share one shuffle on ``transaction_id_raw``."""
     content = F.xxhash64(*[F.coalesce(F.col(c), F.lit("\u0000")) for c in RAW_TO_SNAKE.values()])
     checked = parsed.withColumn("validity", validity_reason(run_date)).withColumn("content_hash", content)
+    if loaded_ids is None:
+        checked = checked.withColumn("already_loaded", F.lit(False))
+    else:
+        flagged = loaded_ids.select(F.col("transaction_id").alias("transaction_id_raw"), F.lit(True).alias("already_loaded"))
+        checked = checked.join(flagged, on="transaction_id_raw", how="left").fillna(False, subset=["already_loaded"])
     valid = F.col("validity").isNull()
     valid_content = F.when(valid, F.col("content_hash"))
     by_id = Window.partitionBy("transaction_id_raw")
@@ -279,10 +286,11 @@ def with_quarantine_reason(parsed: DataFrame, run_date: str) -> DataFrame:
     duplicate = valid & (F.row_number().over(by_content) > 1)
     reason = F.coalesce(
         F.col("validity"),
+        F.when(F.col("already_loaded"), F.lit("ALREADY_LOADED")),
         F.when(conflicting, F.lit("CONFLICTING_TRANSACTION_ID")),
         F.when(duplicate, F.lit("DUPLICATE_ROW")),
     )
-    return checked.withColumn("reason", reason).drop("validity", "content_hash")
+    return checked.withColumn("reason", reason).drop("validity", "content_hash", "already_loaded")
 
 
 def curated_view(checked: DataFrame, run_date: str) -> DataFrame:
@@ -341,6 +349,15 @@ def landing_files(spark: SparkSession, layout: DataLayout, run_date: str) -> lis
     return files
 
 
+def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_date: str) -> DataFrame | None:
+    """TransactionIDs already published by other dates' batches; None before the first batch."""
+    fs = HadoopFileSystem(spark, layout.curated_transactions)
+    if not fs.glob(f"{layout.curated_transactions}/txn_date=*/ingest_date=*"):
+        return None
+    curated = spark.read.parquet(layout.curated_transactions)
+    return curated.where(F.col("ingest_date") != F.to_date(F.lit(run_date))).select("transaction_id")
+
+
 def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
     files = landing_files(spark, layout, run_date)
@@ -355,7 +372,8 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
         # Parse and check once into staging; curated and quarantine are then cheap column reads.
         # Staged reads pass the schema: a batch without rows stages no file to infer one from.
         checked_path = f"{staging}/checked"
-        checked = with_quarantine_reason(parse(raw), run_date)
+        loaded_ids = ids_loaded_by_other_batches(spark, layout, run_date)
+        checked = with_quarantine_reason(parse(raw), run_date, loaded_ids)
         checked.write.parquet(checked_path)
         checked = spark.read.schema(checked.schema).parquet(checked_path)
 

@@ -109,6 +109,20 @@ def test_another_days_batch_leaves_earlier_batches_alone(spark, layout):
     assert [(r["transaction_id"], str(r["ingest_date"])) for r in rows] == [("T1", "2016-08-02"), ("T2", "2016-08-03")]
 
 
+def test_a_transaction_delivered_again_on_another_day_is_quarantined(spark, layout):
+    t1 = "T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,25"
+    land(layout, "2016-08-02", "day1", [t1])
+    land(layout, "2016-08-03", "day2", [t1, "T2,C2142763,4/4/57,M,JHAJJAR,2270.69,3/8/16,141858,27999"])
+    etl.run(spark, layout, "2016-08-02")
+    day2 = etl.run(spark, layout, "2016-08-03")
+    assert (day2["rows_curated"], day2["quarantine_by_reason"]) == (1, {"ALREADY_LOADED": 1})
+    # Rerunning day 1 is not a re-delivery: its own earlier output does not count.
+    day1 = etl.run(spark, layout, "2016-08-02")
+    assert (day1["rows_curated"], day1["rows_quarantined"]) == (1, 0)
+    rows = spark.read.parquet(layout.curated_transactions).orderBy("transaction_id").collect()
+    assert [(r["transaction_id"], str(r["ingest_date"])) for r in rows] == [("T1", "2016-08-02"), ("T2", "2016-08-03")]
+
+
 def test_gzip_landing_file_is_read(spark, layout):
     land(layout, RUN_DATE, "dirty", DIRTY_LINES, compress=True)
     record = etl.run(spark, layout, RUN_DATE)
