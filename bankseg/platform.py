@@ -86,8 +86,7 @@ def platform_env(layout: DataLayout, spark_master: str | None = None) -> dict[st
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             # The platform exists to run daily: its DAGs start unpaused, so schedules and backfills run.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            # "admin:admin" (user admin, role Admin) is also what makes `airflow standalone` generate
-            # and print a password; it lands in the passwords file below.
+            # User "admin" with role Admin; the API server generates its password into the file below.
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{AIRFLOW_ADMIN_USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(
                 Path(layout.airflow_home) / "simple_auth_manager_passwords.json.generated"
@@ -154,11 +153,11 @@ def airflow_components_healthy(body: bytes) -> bool:
 
 
 def airflow_service() -> Service:
-    # `airflow standalone` migrates the database, generates the admin password and runs the API
-    # server, scheduler, DAG processor and triggerer as its children, all in one process group.
+    # Migrates the database, then runs the scheduler, DAG processor, triggerer and API server (which
+    # generates the admin password) as children, all in one process group, all on loopback.
     return Service(
         name="airflow",
-        command=[str(venv_bin() / "airflow"), "standalone"],
+        command=[sys.executable, "-m", "bankseg.airflow_components"],
         health_url=f"{airflow_url()}/api/v2/monitor/health",
         is_healthy=airflow_components_healthy,
     )
@@ -275,7 +274,7 @@ def stop_service(service: Service, layout: DataLayout, timeout_seconds: float = 
 
 
 def airflow_admin_password(env: dict[str, str]) -> str:
-    """The admin password `airflow standalone` generates before it starts the API server (kept
+    """The admin password the API server generates when it first starts (kept
     across restarts)."""
     generated = Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
     return json.loads(generated.read_text())[AIRFLOW_ADMIN_USER]
