@@ -261,3 +261,10 @@ def test_curated_row_has_typed_columns(spark):
     assert row["location_raw"] == "JAMSHEDPUR"
     assert row["txn_date"] == dt.date(2016, 8, 2)
     assert row["ingest_date"] == dt.date(2016, 10, 21)
+
+
+def test_every_quarantine_reason_is_documented_in_the_readme():
+    from bankseg.layout import REPOSITORY_ROOT
+
+    readme = (REPOSITORY_ROOT / "README.md").read_text()
+    assert [code for code in etl.QUARANTINE_REASONS if f"| `{code}` |" not in readme] == []
