@@ -9,7 +9,9 @@ PYTEST_ARGS ?=
 
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
-UV := $(PYTHON) -m uv
+# uv lives in a small venv of its own: pip may not install into a system Python (PEP 668).
+TOOLS := $(CURDIR)/.tools
+UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: help install check-java run up down land-daily airflow test bench clean
@@ -26,14 +28,14 @@ help:
 # uv comes from PyPI through pip; everything else from uv.lock.
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "bankseg needs Python 3.11 (set PYTHON=python3.11)")'
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@test -x $(UV) || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet uv; }
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
 install: $(VENV)/.installed
 
 check-java:
-	@command -v java >/dev/null 2>&1 || { echo "error: Java was not found. Spark needs Java 17 or 21: apt-get install openjdk-17-jre-headless (or set JAVA_HOME)"; exit 1; }
+	@test -x "$$JAVA_HOME/bin/java" || command -v java >/dev/null 2>&1 || { echo "error: Java was not found. Spark needs Java 17 or 21: apt-get install openjdk-17-jre-headless (or set JAVA_HOME)"; exit 1; }
 
 run: install check-java
 	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" run --rows $(ROWS) --seed $(SEED) --run-date $(RUN_DATE) $(if $(INPUT),--input "$(INPUT)")

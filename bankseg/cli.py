@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bankseg import pipeline, platform, synthetic
 from bankseg.layout import DataLayout, default_data_dir
+from bankseg.spark import iso_date
 
 DAILY_DAG_ID = "bank_segmentation_daily"
 # The last transaction date of the Kaggle file: a run on that date accepts its whole history.
@@ -34,7 +35,10 @@ def stage_landing_file(layout: DataLayout, run_date: str, input_path: Path | Non
         if not input_path.exists():
             started = time.monotonic()
             input_path.parent.mkdir(parents=True, exist_ok=True)
-            synthetic.generate_csv(input_path, rows=rows, seed=seed)
+            # Written aside and renamed, so an interrupted run never leaves a truncated file to reuse.
+            partial = input_path.with_suffix(".partial.csv")
+            synthetic.generate_csv(partial, rows=rows, seed=seed)
+            partial.replace(input_path)
             print(f"generated {rows:,} synthetic transactions in {time.monotonic() - started:.1f} s: {input_path}")
     elif not input_path.is_file():
         raise platform.PlatformError(f"--input {input_path} is not a file")
@@ -120,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--input", type=Path, default=None, help="a CSV (plain or .gz) in the Kaggle schema")
     run.add_argument("--rows", type=int, default=synthetic.DEFAULT_ROWS, help="rows to generate without --input")
     run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed without --input")
-    run.add_argument("--run-date", default=DEFAULT_RUN_DATE, help="logical date of the run (default: %(default)s)")
+    run.add_argument("--run-date", default=DEFAULT_RUN_DATE, type=iso_date, help="logical date of the run (default: %(default)s)")
     run.set_defaults(handler=command_run)
     commands.add_parser("up", help="start the local platform").set_defaults(handler=command_up)
     commands.add_parser("down", help="stop the local platform").set_defaults(handler=command_down)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import uuid
+from datetime import date
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from pyspark.sql import SparkSession
 from bankseg.layout import DataLayout
 
 # Bank timestamps in the Kaggle data are Indian local time; pinning the session time zone keeps
-# every job, test and the Thrift server reading them the same way on any machine.
+# every job and test computing dates the same way on any machine.
 SESSION_TIME_ZONE = "Asia/Kolkata"
 
 
@@ -119,6 +120,14 @@ def publish_partitions(spark: SparkSession, staged_root: str, target_root: str, 
     return [path[len(target_root) + 1 :] for path in moved_in]
 
 
+def iso_date(text: str) -> str:
+    """A run date as YYYY-MM-DD: partitions are named by it, so 2016-8-2 must not slip through."""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
 def run_job_from_command_line(
     job_name: str,
     description: str,
@@ -128,7 +137,7 @@ def run_job_from_command_line(
 ) -> dict[str, Any]:
     """The thin ``main()`` of every job: ``--run-date`` and ``--data-dir``, one session, one summary line."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run-date", required=True, help="logical date of the run, YYYY-MM-DD")
+    parser.add_argument("--run-date", required=True, type=iso_date, help="logical date of the run, YYYY-MM-DD")
     parser.add_argument("--data-dir", default=None, help="data directory (default: $BANKSEG_DATA_DIR or ./data)")
     args = parser.parse_args(argv)
     layout = DataLayout(args.data_dir) if args.data_dir else DataLayout.from_env()

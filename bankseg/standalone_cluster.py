@@ -1,6 +1,6 @@
 """A real Spark standalone cluster (one master, N workers) on 127.0.0.1, from the pyspark wheel.
 
-Used by the cluster tests and the benchmark to prove the jobs run unchanged on a ``spark://``
+Used by the cluster test to prove the jobs run unchanged on a ``spark://``
 master. Each daemon is started in a session of its own and stopped by its PID only.
 """
 
@@ -57,10 +57,14 @@ class StandaloneCluster:
             )
         self.processes.append(process)
 
+    def master_state(self) -> dict:
+        """The master's JSON status: workers, running and completed applications."""
+        with urllib.request.urlopen(f"{self.master_ui}/json/", timeout=5) as response:
+            return json.load(response)
+
     def alive_workers(self) -> int:
         try:
-            with urllib.request.urlopen(f"{self.master_ui}/json/", timeout=5) as response:
-                return int(json.load(response).get("aliveworkers", 0))
+            return int(self.master_state().get("aliveworkers", 0))
         except OSError:
             return 0
 

@@ -111,21 +111,27 @@ def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
 
 def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
-    transactions = spark.read.parquet(layout.curated_transactions)
-    features = build_features(transactions, run_date)
+    curated = layout.curated_transactions
     staging = new_staging_dir(layout.staging, JOB_NAME, run_date)
+    customers = transactions_used = 0
     try:
-        features.write.partitionBy("snapshot_date").parquet(staging)
-        staged = spark.read.parquet(staging)
-        summary = staged.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions")).first()
+        # Before any batch has curated rows there is nothing to read: the snapshot is published empty.
+        if HadoopFileSystem(spark, curated).glob(f"{curated}/txn_date=*/ingest_date=*"):
+            # Only batches delivered by the run date: rerunning a date later gives the same snapshot.
+            known_by_then = spark.read.parquet(curated).where(F.col("ingest_date") <= F.to_date(F.lit(run_date)))
+            features = build_features(known_by_then, run_date)
+            features.write.partitionBy("snapshot_date").parquet(staging)
+            staged = spark.read.schema(features.schema).parquet(staging)
+            summary = staged.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions")).first()
+            customers, transactions_used = summary["customers"], summary["transactions"] or 0
         publish_partitions(spark, staging, layout.customer_features, f"snapshot_date={run_date}")
     finally:
         HadoopFileSystem(spark, staging).delete(staging)
     record = {
         "job": JOB_NAME,
         "run_date": run_date,
-        "customers": summary["customers"],
-        "transactions_used": summary["transactions"] or 0,
+        "customers": customers,
+        "transactions_used": transactions_used,
         "features_path": f"{layout.customer_features}/snapshot_date={run_date}",
         "seconds": round(time.monotonic() - started, 1),
     }

@@ -210,7 +210,7 @@ def canonical_city(raw_location: Column) -> Column:
     for alias, city in aliases_longest_first():
         chain = chain.when(cleaned.rlike(f"(^| ){alias}( |$)"), city)
     before_qualifier = clean_location_text(F.split(raw_location, r"[,(]").getItem(0))
-    return chain.when(raw_location.rlike(r"[,(]"), before_qualifier).otherwise(cleaned)
+    return chain.when(raw_location.rlike(r"[,(]") & (before_qualifier != ""), before_qualifier).otherwise(cleaned)
 
 
 def with_city(transactions: DataFrame) -> DataFrame:
@@ -355,7 +355,7 @@ def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_dat
     if not fs.glob(f"{layout.curated_transactions}/txn_date=*/ingest_date=*"):
         return None
     curated = spark.read.parquet(layout.curated_transactions)
-    return curated.where(F.col("ingest_date") != F.to_date(F.lit(run_date))).select("transaction_id")
+    return curated.where(F.col("ingest_date") != F.to_date(F.lit(run_date))).select("transaction_id").distinct()
 
 
 def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:

@@ -45,8 +45,10 @@ def test_cluster_results_equal_local_results(tmp_path):
 
     with StandaloneCluster(tmp_path / "cluster", workers=1, worker_cores=1, worker_memory="1g") as cluster:
         cluster_log = run_daily(tmp_path / "on_cluster", input_file, cluster.master_url)
-        applications = cluster.alive_workers()
-    assert applications == 1
+        finished = sorted(app["name"] for app in cluster.master_state()["completedapps"])
+    # Both jobs ran as applications of the cluster (named by spark-submit or by the job itself).
+    assert len(finished) == 2, finished
+    assert finished[0].startswith("bankseg-customer_features") and finished[1].startswith("bankseg-etl_transactions")
     assert f"--master {cluster.master_url}" in cluster_log, "the jobs must have been submitted to the cluster"
 
     local_log = run_daily(tmp_path / "local", input_file, "local[2]")

@@ -176,3 +176,27 @@ def test_real_kaggle_sample_unchanged(spark, layout, real_sample):
     features = customer_features.run(spark, layout, RUN_DATE)
     assert features["customers"] == len({r["CustomerID"] for r in raw})
     assert features["transactions_used"] == 7000
+
+
+def test_features_of_a_day_without_curated_rows_are_an_empty_snapshot(spark, layout):
+    land(layout, RUN_DATE, "all_bad", ["T9,C1010014,5/5/85,M,DELHI,100.00,2/8/16"])
+    assert etl.run(spark, layout, RUN_DATE)["rows_curated"] == 0
+    record = customer_features.run(spark, layout, RUN_DATE)
+    assert (record["customers"], record["transactions_used"]) == (0, 0)
+    assert not list(Path(layout.customer_features).rglob("*.parquet"))
+
+
+def test_features_ignore_batches_delivered_after_the_snapshot_date(spark, layout):
+    land(layout, "2016-08-02", "day1", ["T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,25"])
+    land(layout, "2016-08-05", "late", ["T2,C2142763,4/4/57,M,JHAJJAR,2270.69,1/8/16,141858,27999"])
+    etl.run(spark, layout, "2016-08-02")
+    etl.run(spark, layout, "2016-08-05")  # a late delivery of a 1 August transaction
+    assert customer_features.run(spark, layout, "2016-08-02")["customers"] == 1
+    assert customer_features.run(spark, layout, "2016-08-05")["customers"] == 2
+
+
+@pytest.mark.parametrize("bad_date", ["2016-8-2", "21/10/2016", "yesterday"])
+def test_a_run_date_that_is_not_iso_is_refused(bad_date, capsys):
+    with pytest.raises(SystemExit):
+        etl.main(["--run-date", bad_date, "--data-dir", "/nonexistent"])
+    assert "is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
