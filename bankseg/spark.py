@@ -77,9 +77,13 @@ class HadoopFileSystem:
         self._fs.delete(self._path(path), True)
 
 
-def new_staging_dir(staging_root: str, job_name: str, run_date: str) -> str:
-    """A fresh folder per attempt, so a retry never reads a crashed attempt's leftovers."""
-    return f"{staging_root}/{job_name}/{run_date}/{uuid.uuid4().hex}"
+def new_staging_dir(spark: SparkSession, staging_root: str, job_name: str, run_date: str) -> str:
+    """A fresh folder for this attempt, after removing what killed attempts of the same job and date
+    left behind. Nothing there is worth keeping: a date's output is rebuilt whole from its landing
+    files, which stay in landing/, and the DAG runs one date at a time (max_active_runs=1)."""
+    attempts = f"{staging_root}/{job_name}/{run_date}"
+    HadoopFileSystem(spark, attempts).delete(attempts)
+    return f"{attempts}/{uuid.uuid4().hex}"
 
 
 def publish_partitions(spark: SparkSession, staged_root: str, target_root: str, partition_glob: str) -> list[str]:

@@ -112,7 +112,7 @@ def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
 def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
     curated = layout.curated_transactions
-    staging = new_staging_dir(layout.staging, JOB_NAME, run_date)
+    staging = new_staging_dir(spark, layout.staging, JOB_NAME, run_date)
     customers = transactions_used = 0
     try:
         # Before any batch has curated rows there is nothing to read: the snapshot is published empty.

@@ -367,7 +367,7 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     # Counted straight from the files, independently of the parsing that follows.
     rows_in = raw.count()
 
-    staging = new_staging_dir(layout.staging, JOB_NAME, run_date)
+    staging = new_staging_dir(spark, layout.staging, JOB_NAME, run_date)
     try:
         # Parse and check once into staging; curated and quarantine are then cheap column reads.
         # Staged reads pass the schema: a batch without rows stages no file to infer one from.

@@ -141,6 +141,15 @@ def test_a_failed_run_publishes_nothing_and_keeps_the_previous_output(spark, lay
     assert not list(Path(layout.staging).rglob("*.parquet"))
 
 
+def test_leftovers_of_a_killed_attempt_are_swept(spark, layout):
+    leftover = Path(layout.staging, "etl_transactions", RUN_DATE, "killed-attempt", "curated", "part-0.parquet")
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half-written")
+    land(layout, RUN_DATE, "dirty", DIRTY_LINES)
+    assert etl.run(spark, layout, RUN_DATE)["rows_curated"] == EXPECTED_CURATED
+    assert not leftover.exists()
+
+
 def test_missing_landing_folder_says_where_to_put_files(spark, layout):
     with pytest.raises(etl.LandingError, match="put \\*.csv or \\*.csv.gz files in .*landing/2016-10-21"):
         etl.run(spark, layout, RUN_DATE)
