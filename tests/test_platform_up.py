@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bankseg.layout import REPOSITORY_ROOT
+from bankseg.standalone_cluster import free_port
 
 DAG_ID = "bank_segmentation_daily"
 
@@ -25,12 +26,6 @@ pytestmark = [
     pytest.mark.timeout(420),
     pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads listening sockets from Linux /proc"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def port_answers(port: int) -> bool:

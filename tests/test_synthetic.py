@@ -19,8 +19,6 @@ import pytest
 
 from bankseg import synthetic
 
-REAL_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank_transactions_real_sample.csv"
-
 REAL_ROWS = 1_048_567
 TEST_ROWS = 200_000
 SCALE = TEST_ROWS / REAL_ROWS
@@ -104,10 +102,8 @@ def test_every_field_matches_the_file_format(frame):
     assert format_violations(frame) == {}
 
 
-def test_real_sample_matches_the_same_formats():
-    if not REAL_SAMPLE.exists():
-        pytest.skip(f"real sample not found at {REAL_SAMPLE}: formats checked on generated data only")
-    real = read_as_text(REAL_SAMPLE)
+def test_real_sample_matches_the_same_formats(real_sample):
+    real = read_as_text(real_sample)
     assert list(real.columns) == EXPECTED_HEADER.split(",")
     assert len(real) == 7_000
     assert format_violations(real) == {}
