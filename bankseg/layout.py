@@ -60,6 +60,11 @@ class DataLayout:
     def staging(self) -> str:
         return self._path("warehouse", "_staging")
 
+    @property
+    def quality(self) -> str:
+        """Great Expectations' project (validation results, Data Docs) and the per-run result files."""
+        return self._path("quality")
+
     def run_record(self, run_date: str, job_name: str) -> str:
         return self._path("runs", run_date, f"{job_name}.json")
 
