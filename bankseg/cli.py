@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bankseg import pipeline, platform, synthetic
+from bankseg import pipeline, platform, quality, synthetic
 from bankseg.layout import DataLayout, default_data_dir
 from bankseg.spark import iso_date
 
@@ -62,7 +62,12 @@ def command_run(args: argparse.Namespace) -> None:
     log_path = Path(layout.root) / "logs" / f"{DAILY_DAG_ID}_{args.run_date}.log"
     print(f"running {DAILY_DAG_ID} for {args.run_date} through Airflow (log: {log_path}) ...")
     started = time.monotonic()
-    platform.test_dag_run(DAILY_DAG_ID, args.run_date, env, log_path)
+    try:
+        platform.test_dag_run(DAILY_DAG_ID, args.run_date, env, log_path)
+    except platform.PlatformError:
+        for report in quality.failed_reports(layout, args.run_date):
+            print(f"\n{quality.format_report(report)}\n", file=sys.stderr)
+        raise
     summary = pipeline.run_summary(args.run_date, layout)
     print(f"\n{DAILY_DAG_ID} {args.run_date} succeeded in {time.monotonic() - started:.0f} s\n")
     print(pipeline.format_summary(summary))

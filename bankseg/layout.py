@@ -60,6 +60,10 @@ class DataLayout:
     def staging(self) -> str:
         return self._path("warehouse", "_staging")
 
+    def rejected(self, dataset: str, run_date: str) -> str:
+        """Where a batch that failed its quality gate is kept for inspection, out of readers' way."""
+        return self._path("warehouse", "_rejected", dataset, run_date)
+
     @property
     def quality(self) -> str:
         """Great Expectations' project (validation results, Data Docs) and the per-run result files."""
@@ -71,3 +75,13 @@ class DataLayout:
     @property
     def airflow_home(self) -> str:
         return self._path("airflow")
+
+    @property
+    def hive_metastore(self) -> str:
+        """HiveServer2's embedded Derby metastore: the definitions of databases, tables, partitions and views."""
+        return self._path("hive", "metastore_db")
+
+    @property
+    def hive_warehouse(self) -> str:
+        """Where HiveServer2 keeps managed tables; the platform's tables are external, over the datasets above."""
+        return self._path("hive", "warehouse")

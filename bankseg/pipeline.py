@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bankseg import quality
 from bankseg.layout import REPOSITORY_ROOT, DataLayout
 from bankseg.run_records import read_run_record
 
@@ -45,6 +47,20 @@ def spark_submit_env() -> dict[str, str]:
     return {"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
 
 
+def spark_submit_arguments(job_name: str, run_date: str, data_dir: str, job_args: list[str] | None = None) -> dict[str, Any]:
+    """``SparkSubmitOperator`` arguments shared by every job of the DAGs (``run_date`` may be a template)."""
+    return {
+        "application": job_application(job_name),
+        "application_args": ["--run-date", run_date, "--data-dir", data_dir, *(job_args or [])],
+        "conn_id": SPARK_CONN_ID,
+        "conf": spark_submit_conf(),
+        "env_vars": spark_submit_env(),
+        "name": f"bankseg-{job_name}",
+        # A cluster without free executors makes spark-submit wait forever: give up and retry instead.
+        "execution_timeout": timedelta(hours=2),
+    }
+
+
 def find_landing_files(run_date: str, layout: DataLayout | None = None) -> list[str]:
     """The landing files of ``run_date``, sorted; empty when nothing has landed for that date."""
     landing = Path((layout or DataLayout.from_env()).landing_for(run_date))
@@ -73,7 +89,24 @@ def run_summary(run_date: str, layout: DataLayout | None = None) -> dict[str, An
         "curated_path": etl["curated_path"],
         "quarantine_path": etl["quarantine_path"],
         "features_path": features["features_path"],
+        "quality": quality_summary(run_date, layout),
     }
+
+
+def quality_summary(run_date: str, layout: DataLayout) -> dict[str, dict[str, Any]]:
+    """Per validated layer: expectations met, and the warnings the run went on with."""
+    summary = {}
+    for layer in quality.SUITES:
+        path = quality.report_path(layout, run_date, layer)
+        if path.exists():
+            report = read_run_record(str(path))
+            summary[report["suite"]] = {
+                "passed": report["passed"],
+                "evaluated": report["evaluated"],
+                "warnings": quality.warning_texts(report),
+                "data_docs": report["data_docs"],
+            }
+    return summary
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -88,5 +121,16 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"curated             {summary['curated_path']}",
             f"quarantine          {summary['quarantine_path']}",
             f"features            {summary['features_path']}",
+            *quality_lines(summary["quality"]),
         ]
     )
+
+
+def quality_lines(quality_by_suite: dict[str, dict[str, Any]]) -> list[str]:
+    lines = []
+    for suite, result in quality_by_suite.items():
+        lines.append(f"quality {suite:<22} {result['passed']}/{result['evaluated']} expectations met")
+        lines += [f"  warning: {warning}" for warning in result["warnings"]]
+    if quality_by_suite:
+        lines.append(f"Data Docs           {next(iter(quality_by_suite.values()))['data_docs']}")
+    return lines

@@ -138,16 +138,22 @@ def run_job_from_command_line(
     run: Callable[[SparkSession, DataLayout, str], dict[str, Any]],
     summarise: Callable[[dict[str, Any]], str],
     argv: list[str] | None = None,
+    extra_options: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The thin ``main()`` of every job: ``--run-date`` and ``--data-dir``, one session, one summary line."""
+    """The thin ``main()`` of every job: ``--run-date`` and ``--data-dir``, one session, one summary.
+
+    ``extra_options`` maps further flags to ``add_argument`` settings; their values reach ``run``
+    as keyword arguments.
+    """
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run-date", required=True, type=iso_date, help="logical date of the run, YYYY-MM-DD")
     parser.add_argument("--data-dir", default=None, help="data directory (default: $BANKSEG_DATA_DIR or ./data)")
+    extra_names = [parser.add_argument(flag, **settings).dest for flag, settings in (extra_options or {}).items()]
     args = parser.parse_args(argv)
     layout = DataLayout(args.data_dir) if args.data_dir else DataLayout.from_env()
     spark = build_session(f"bankseg-{job_name}-{args.run_date}")
     try:
-        record = run(spark, layout, args.run_date)
+        record = run(spark, layout, args.run_date, **{name: getattr(args, name) for name in extra_names})
     finally:
         spark.stop()
     print(summarise(record))

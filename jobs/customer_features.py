@@ -34,6 +34,21 @@ UNKNOWN_AGE_BAND = "unknown"
 # Parts of the day by transaction hour, as a branch's CRM team reads them.
 DAYPARTS = (("night", 0, 5), ("morning", 6, 11), ("afternoon", 12, 17), ("evening", 18, 23))
 
+# What the segmentation model reads. Derived from transactions, so never null ...
+MODEL_INPUTS_NEVER_NULL = (
+    "recency_days",
+    "frequency",
+    "monetary_total",
+    "monetary_mean",
+    "monetary_max",
+    "active_span_days",
+    *(f"share_{name}" for name, _, _ in DAYPARTS),
+    "share_weekend",
+)
+# ... except the balance-based ones: null for a customer without any known balance (0.2% of real
+# customers), which the model's pipeline imputes.
+MODEL_INPUTS_IMPUTED = ("balance_latest", "spend_to_balance")
+
 
 def age_band(age: Column) -> Column:
     chain = F.when(age.isNull(), UNKNOWN_AGE_BAND)
@@ -60,9 +75,10 @@ def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
         F.avg("amount").cast("double").alias("monetary_mean"),
         F.max("amount").alias("monetary_max"),
         F.avg("account_balance").cast("double").alias("balance_mean"),
+        # The latest known balance: rows without one do not take part.
+        F.max_by("account_balance", F.when(F.col("account_balance").isNotNull(), recency_key)).alias("balance_latest"),
         F.max_by(
             F.struct(
-                F.col("account_balance").alias("balance_latest"),
                 "gender",
                 "city",
                 F.when(F.col("dob_status") == "valid", F.col("customer_dob")).alias("dob"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bankseg.layout import REPOSITORY_ROOT
 from bankseg.spark import build_session
 
 REAL_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank_transactions_real_sample.csv"
@@ -20,6 +21,8 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # Airflow reads its home when first imported: tests never touch a developer's own Airflow.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="bankseg-airflow-home-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+# The DAGs import the operators in plugins/, which Airflow puts on sys.path from this setting.
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPOSITORY_ROOT / "plugins")
 
 TEST_SPARK_CONF = {
     "spark.master": "local[2]",

@@ -34,13 +34,16 @@ def features(spark):
         txn("T3", "C1", dt.datetime(2016, 10, 25, 9, 0), "999", "1", dob, "valid", "M", "PUNE"),
         # C2: one Saturday-night transaction, balance and birth date unknown.
         txn("T4", "C2", dt.datetime(2016, 8, 6, 3, 0), "50", None, None, "sentinel", "unknown", "UNKNOWN"),
+        # C3: a known balance, then a later transaction without one.
+        txn("T5", "C3", dt.datetime(2016, 9, 1, 12, 0), "10", "2000", dob, "valid", "F", "PUNE"),
+        txn("T6", "C3", dt.datetime(2016, 9, 2, 12, 0), "20", None, dob, "valid", "F", "PUNE"),
     ]
     frame = spark.createDataFrame(history, CURATED_COLUMNS)
     return {row["customer_id"]: row.asDict() for row in build_features(frame, "2016-10-21").collect()}
 
 
 def test_one_row_per_customer_with_history_up_to_the_snapshot(features):
-    assert sorted(features) == ["C1", "C2"]
+    assert sorted(features) == ["C1", "C2", "C3"]
 
 
 def test_recency_frequency_monetary(features):
@@ -60,6 +63,12 @@ def test_balance_is_latest_and_mean(features):
     assert c1["spend_to_balance"] == pytest.approx(400 / 750)
     assert features["C2"]["balance_latest"] is None
     assert features["C2"]["spend_to_balance"] is None
+
+
+def test_latest_balance_skips_transactions_without_one(features):
+    c3 = features["C3"]
+    assert (c3["balance_latest"], c3["balance_mean"]) == (Decimal("2000.00"), pytest.approx(2000.0))
+    assert c3["spend_to_balance"] == pytest.approx(30 / 2000)
 
 
 def test_profile_comes_from_the_latest_transaction(features):

@@ -69,17 +69,34 @@ def test_house_rules(dagbag):
 
 def test_daily_dag_wiring(dagbag):
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+    from gx_validation import GreatExpectationsValidationOperator
 
     dag = dagbag.dags["bank_segmentation_daily"]
     assert (type(dag.timetable).__name__, dag.timetable.expression) == ("CronDataIntervalTimetable", "0 0 * * *")
-    order = ["landing_files_present", "etl_transactions", "customer_features", "report_run"]
+    order = [
+        "landing_files_present",
+        "validate_raw",
+        "etl_transactions",
+        "validate_curated",
+        "customer_features",
+        "validate_features",
+        "report_run",
+    ]
     for upstream, downstream in zip(order, order[1:]):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
-    for job in ("etl_transactions", "customer_features"):
+    for job in ("etl_transactions", "customer_features", "validate_raw", "validate_curated", "validate_features"):
         task = dag.get_task(job)
         assert isinstance(task, SparkSubmitOperator)
         assert task._conn_id == "spark_default"  # the operator keeps it private
-        assert Path(task.application) == REPOSITORY_ROOT / "jobs" / f"{job}.py"
         assert task.application_args[:2] == ["--run-date", "{{ params.run_date or ds }}"]
-    assert [outlet.name for outlet in dag.get_task("customer_features").outlets] == ["bankseg_customer_features"]
+    for job in ("etl_transactions", "customer_features"):
+        assert Path(dag.get_task(job).application) == REPOSITORY_ROOT / "jobs" / f"{job}.py"
+    for layer in ("raw", "curated", "features"):
+        gate = dag.get_task(f"validate_{layer}")
+        assert isinstance(gate, GreatExpectationsValidationOperator)
+        assert Path(gate.application) == REPOSITORY_ROOT / "jobs" / "validate_layer.py"
+        assert gate.application_args[-2:] == ["--layer", layer]
+    # Training starts from features that passed their gate, never from unvalidated ones.
+    assert [outlet.name for outlet in dag.get_task("validate_features").outlets] == ["bankseg_customer_features"]
+    assert dag.get_task("customer_features").outlets == []
     assert "run_date" in dag.params

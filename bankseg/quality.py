@@ -1,0 +1,246 @@
+"""Data quality gates: Great Expectations suites run on Spark, and reports people can read.
+
+Each layer of a daily run has a suite in ``expectations/<suite>.json``, in Great Expectations'
+own format and versioned with the code. Every expectation carries a severity and a note that
+states and justifies its threshold:
+
+* ``critical``: the run must stop; the data is broken or a job has a bug.
+* ``warning``: recorded and shown, the run goes on.
+
+A validation runs inside a Spark job on the layer's DataFrame, so Great Expectations computes its
+metrics as Spark aggregations and only small results (counts, medians, a handful of offending
+values) reach the driver. Each run keeps two results per suite: Great Expectations' own validation
+result (in ``quality/gx``, rendered into the Data Docs site) and a plain report
+``quality/results/<run date>/<suite>.json`` that the Airflow operator, ``make run`` and the
+dashboards read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bankseg.layout import REPOSITORY_ROOT, DataLayout
+from bankseg.run_records import read_run_record, write_run_record
+
+SUITES_DIR = REPOSITORY_ROOT / "expectations"
+# Layer name -> suite file name (without .json).
+SUITES = {"raw": "raw_transactions", "curated": "curated_transactions", "features": "customer_features"}
+CRITICAL, WARNING = "critical", "warning"
+# How far back a delivered transaction may be dated: the Kaggle extract delivered on 2016-10-21
+# reaches back 81 days, so one quarter (92 days) is the window (see the curated suite's note).
+MAX_DELIVERY_LAG_DAYS = 92
+# The raw row count is compared with the previous run's: below a fifth or above five times warns.
+ROW_COUNT_BAND = (0.2, 5.0)
+# Offending values shown per failed expectation; Great Expectations keeps up to 20 in its result.
+SAMPLE_SHOWN = 5
+
+
+class QualityError(RuntimeError):
+    """A layer cannot be validated (for example its data was never written); says what to do."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation's outcome, in words a person can act on."""
+
+    expectation: str
+    column: str
+    severity: str
+    success: bool
+    expected: str
+    observed: str
+    sample: list[str]
+    notes: str
+
+    def lines(self) -> list[str]:
+        head = f"  {self.severity.upper():<8}  {self.column:<24}  {self.expectation} ({self.expected})"
+        observed = f"            observed: {self.observed}"
+        if self.sample:
+            observed += "; e.g. " + ", ".join(self.sample)
+        return [head, observed, f"            why: {self.notes}"] if self.notes else [head, observed]
+
+
+def suite_path(suite_name: str) -> Path:
+    return SUITES_DIR / f"{suite_name}.json"
+
+
+def load_suite_definition(suite_name: str) -> dict[str, Any]:
+    """The suite as versioned in ``expectations/``."""
+    return json.loads(suite_path(suite_name).read_text())
+
+
+def report_path(layout: DataLayout, run_date: str, layer: str) -> Path:
+    return Path(layout.quality) / "results" / run_date / f"{SUITES[layer]}.json"
+
+
+def previous_rows_in(layout: DataLayout, run_date: str) -> int | None:
+    """Rows in of the latest ETL run dated before ``run_date``, if any."""
+    earlier = sorted(
+        path for path in Path(layout.root, "runs").glob("*/etl_transactions.json") if path.parent.name < run_date
+    )
+    return read_run_record(str(earlier[-1]))["rows_in"] if earlier else None
+
+
+def suite_parameters(layout: DataLayout, layer: str, run_date: str) -> dict[str, Any]:
+    """Values of the ``$PARAMETER`` placeholders in the layer's suite for this run date."""
+    if layer == "raw":
+        previous = previous_rows_in(layout, run_date)
+        if previous is None:  # the first run has nothing to compare with
+            return {"min_rows_vs_previous_run": 0, "max_rows_vs_previous_run": None}
+        low, high = ROW_COUNT_BAND
+        return {"min_rows_vs_previous_run": int(previous * low), "max_rows_vs_previous_run": int(previous * high) + 1}
+    if layer == "curated":
+        window_start = date.fromisoformat(run_date) - timedelta(days=MAX_DELIVERY_LAG_DAYS)
+        return {"window_start": window_start.isoformat(), "run_date": run_date}
+    return {}
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int) or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def describe_result(result: Any) -> Check:
+    """A Great Expectations expectation result as a ``Check``."""
+    config = result.expectation_config
+    kwargs = {key: value for key, value in config.kwargs.items() if key not in ("column", "batch_id")}
+    details = result.result or {}
+    exception = result.exception_info or {}
+    if exception.get("raised_exception"):
+        observed = f"error: {exception.get('exception_message')}"
+    elif "observed_value" in details:
+        observed = _number(details["observed_value"])
+    elif "unexpected_count" in details:
+        observed = (
+            f"{_number(details['unexpected_count'])} of {_number(details.get('element_count'))} rows unexpected "
+            f"({details.get('unexpected_percent') or 0:.3g}%)"
+        )
+    else:
+        observed = "n/a"
+    return Check(
+        expectation=config.type.removeprefix("expect_"),
+        column=config.kwargs.get("column", "(table)"),
+        severity=getattr(config.severity, "value", str(config.severity)),
+        success=bool(result.success),
+        expected=", ".join(f"{key}={_number(value)}" for key, value in kwargs.items()),
+        observed=observed,
+        sample=[repr(value) for value in (details.get("partial_unexpected_list") or [])[:SAMPLE_SHOWN]],
+        notes=config.notes or "",
+    )
+
+
+def gx_context(layout: DataLayout):
+    """The Great Expectations project under the data directory (results, Data Docs)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    Path(layout.quality).mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=layout.quality)
+    # Progress bars would fill the task log with carriage-return noise.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def validate(spark_frame, layout: DataLayout, layer: str, run_date: str) -> dict[str, Any]:
+    """Run the layer's suite on ``spark_frame``, keep both results, rebuild Data Docs; return the report."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    # Great Expectations logs every metric at INFO; the report below is what people read.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    started = time.monotonic()
+    suite_name = SUITES[layer]
+    context = gx_context(layout)
+    suite = context.suites.add_or_update(gx.ExpectationSuite(**load_suite_definition(suite_name)))
+    source = context.data_sources.add_or_update_spark("spark")
+    asset = next((a for a in source.assets if a.name == suite_name), None) or source.add_dataframe_asset(suite_name)
+    batch = asset.batch_definitions[0] if asset.batch_definitions else asset.add_batch_definition_whole_dataframe("run")
+    definition = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=suite_name,
+            validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="update_data_docs")],
+            result_format={"result_format": "SUMMARY"},
+        )
+    )
+    outcome = checkpoint.run(
+        batch_parameters={"dataframe": spark_frame},
+        expectation_parameters=suite_parameters(layout, layer, run_date),
+        run_id=RunIdentifier(run_name=f"{suite_name}-{run_date}"),
+    )
+    (validation,) = outcome.run_results.values()
+    checks = [describe_result(result) for result in validation.results]
+    row_counts = [c.observed for c in checks if c.expectation == "table_row_count_to_be_between" and c.observed != "n/a"]
+    report = {
+        "layer": layer,
+        "suite": suite_name,
+        "run_date": run_date,
+        "success": not any(not c.success and c.severity == CRITICAL for c in checks),
+        "rows": row_counts[0] if row_counts else "n/a",
+        "evaluated": len(checks),
+        "critical_failures": [c.__dict__ for c in checks if not c.success and c.severity == CRITICAL],
+        "warnings": [c.__dict__ for c in checks if not c.success and c.severity != CRITICAL],
+        "passed": sum(c.success for c in checks),
+        "suite_file": str(suite_path(suite_name)),
+        "results_file": str(report_path(layout, run_date, layer)),
+        "data_docs": context.get_docs_sites_urls()[0]["site_url"],
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    write_run_record(str(report_path(layout, run_date, layer)), report)
+    return report
+
+
+def record_withdrawal(report: dict[str, Any], moved_to: list[str]) -> dict[str, Any]:
+    """Note in the report where the failed batch went."""
+    report = {**report, "withdrawn_to": moved_to}
+    write_run_record(report["results_file"], report)
+    return report
+
+
+def failed_reports(layout: DataLayout, run_date: str) -> list[dict[str, Any]]:
+    """The reports of ``run_date`` whose critical expectations failed."""
+    paths = [report_path(layout, run_date, layer) for layer in SUITES]
+    reports = [read_run_record(str(path)) for path in paths if path.exists()]
+    return [report for report in reports if not report["success"]]
+
+
+def read_report(layout: DataLayout, run_date: str, layer: str) -> dict[str, Any]:
+    path = report_path(layout, run_date, layer)
+    if not path.exists():
+        raise QualityError(f"no validation report at {path}: the validation job did not finish")
+    return read_run_record(str(path))
+
+
+def warning_texts(report: dict[str, Any]) -> list[str]:
+    """One line per failed warning-level expectation."""
+    return [f"{w['column']} {w['expectation']}: {w['observed']}" for w in report["warnings"]]
+
+
+def headline(report: dict[str, Any]) -> str:
+    verdict = "passed" if report["success"] else "FAILED"
+    return (
+        f"{report['suite']} on {report['run_date']}: {verdict}, {len(report['critical_failures'])} critical "
+        f"failure(s), {len(report['warnings'])} warning(s); {report['passed']} of {report['evaluated']} "
+        f"expectations met on {report['rows']} rows in {report['seconds']} s"
+    )
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The summary a task log shows: what failed, on which column, what was seen, why it matters."""
+    lines = [headline(report)]
+    for check in [*report["critical_failures"], *report["warnings"]]:
+        lines += Check(**check).lines()
+    lines += [f"withdrawn   {path} (the failed batch, kept for inspection)" for path in report.get("withdrawn_to", [])]
+    lines += [f"results     {report['results_file']}", f"Data Docs   {report['data_docs']}"]
+    return "\n".join(lines)
