@@ -1,6 +1,6 @@
 """``make bench``: wall time and peak memory of each stage at a given size.
 
-    python -m bankseg.bench --rows 1048567 [--stages generate,etl,features,dag] [--data-dir DIR]
+    python -m bankseg.bench --rows 1048567 [--stages generate,etl,features,validate,dag] [--data-dir DIR]
 
 Each stage runs as its own process tree, exactly as the platform runs it (the generator CLI,
 ``spark-submit`` with the DAG's settings, ``airflow dags test`` for the whole DAG); peak memory is
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import psutil
 
-from bankseg import pipeline
+from bankseg import pipeline, quality
 from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE
 from bankseg.layout import DataLayout
 from bankseg.platform import migrate_airflow_db, platform_env, venv_bin
 
-STAGES = ("generate", "etl", "features", "dag")
+STAGES = ("generate", "etl", "features", "validate", "dag")
 
 
 @dataclass
@@ -65,7 +65,9 @@ def measure(stage: str, command: list[str], env: dict[str, str], log_path: Path)
     return Measurement(stage, seconds, peak / 2**20)
 
 
-def spark_submit_command(job_name: str, layout: DataLayout, run_date: str, master: str) -> list[str]:
+def spark_submit_command(
+    job_name: str, layout: DataLayout, run_date: str, master: str, job_args: tuple[str, ...] = ()
+) -> list[str]:
     conf = [item for key, value in pipeline.spark_submit_conf().items() for item in ("--conf", f"{key}={value}")]
     return [
         str(venv_bin() / "spark-submit"),
@@ -74,6 +76,7 @@ def spark_submit_command(job_name: str, layout: DataLayout, run_date: str, maste
         pipeline.job_application(job_name),
         "--run-date", run_date,
         "--data-dir", layout.root,
+        *job_args,
     ]
 
 
@@ -92,6 +95,10 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
         if stage in stages:
             command = spark_submit_command(job_name, layout, run_date, master)
             results.append(measure(stage, command, env, logs / f"{stage}.log"))
+    if "validate" in stages:  # each layer's Great Expectations suite, as the DAG's gates run it
+        for layer in quality.SUITES:
+            command = spark_submit_command("validate_layer", layout, run_date, master, ("--layer", layer))
+            results.append(measure(f"validate-{layer}", command, env, logs / f"validate-{layer}.log"))
     if "dag" in stages:
         migrate_airflow_db(env)
         command = [str(venv_bin() / "airflow"), "dags", "test", DAILY_DAG_ID, run_date]
@@ -106,6 +113,7 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
         "generate": "generate CSV",
         "etl": "ETL (spark-submit)",
         "features": "features (spark-submit)",
+        **{f"validate-{layer}": f"validate {layer} (GX suite, spark-submit)" for layer in quality.SUITES},
         "dag": "whole daily DAG (airflow dags test)",
     }
     lines = [

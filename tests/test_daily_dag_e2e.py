@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from bankseg import synthetic
+from bankseg import quality, synthetic
 from bankseg.layout import DataLayout
 from bankseg.run_records import read_run_record
 
@@ -59,6 +59,40 @@ def test_run_prints_the_reconciled_counts_and_locations(first_run):
     assert f"rows in             {rows_in:>12,}" in result.stdout
     assert f"  quarantined       {len(BAD_LINES):>12,}" in result.stdout
     assert str(DataLayout(str(data_dir)).curated_transactions) in result.stdout
+
+
+def test_run_passes_and_prints_every_quality_gate(first_run):
+    data_dir, result = first_run
+    layout = DataLayout(str(data_dir))
+    for layer, suite in quality.SUITES.items():
+        report = quality.read_report(layout, RUN_DATE, layer)
+        assert report["success"], quality.format_report(report)
+        assert f"quality {suite:<22} {report['passed']}/{report['evaluated']} expectations met" in result.stdout
+    assert f"Data Docs           file://{layout.quality}/gx/uncommitted/data_docs/local_site/index.html" in result.stdout
+
+
+def test_a_broken_delivery_stops_at_its_gate_and_publishes_nothing(tmp_path):
+    synthetic.generate_csv(tmp_path / "good.csv", rows=GENERATED_ROWS, seed=7)
+    with (tmp_path / "good.csv").open(newline="") as handle:
+        header, *rows = csv.reader(handle)
+    amount = header.index("TransactionAmount (INR)")
+    broken = tmp_path / "paise.csv"
+    with broken.open("w", newline="") as handle:
+        # The export lost its decimal points: 459.00 INR arrives as 45900. Every row still parses.
+        lost_points = ([*r[:amount], f"{float(r[amount]):.2f}".replace(".", "")] for r in rows)
+        csv.writer(handle).writerows([header, *lost_points])
+    data_dir = tmp_path / "data"
+    result = bankseg_cli(data_dir, "run", "--input", str(broken), "--run-date", RUN_DATE)
+    assert result.returncode == 1
+    assert "curated_transactions on 2016-10-21: FAILED, 1 critical failure(s)" in result.stderr
+    assert "CRITICAL  amount                    column_median_to_be_between" in result.stderr
+    log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}.log").read_text()
+    assert "AirflowFailException: curated_transactions on 2016-10-21: FAILED" in log
+    assert "starting task_id=customer_features" not in log
+    layout = DataLayout(str(data_dir))
+    for dataset in (layout.curated_transactions, layout.quarantine, layout.customer_features):
+        assert parquet_rows(dataset) == 0
+    assert parquet_rows(layout.rejected("curated_transactions", RUN_DATE)) == GENERATED_ROWS
 
 
 def test_outputs_reconcile_with_the_input(first_run, input_file):

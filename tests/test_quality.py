@@ -52,6 +52,18 @@ def test_every_model_input_is_guarded_against_nulls():
     assert all(0.98 <= (not_null.get(c) or 0) < 1 for c in customer_features.MODEL_INPUTS_IMPUTED)
 
 
+def test_readme_counts_each_suites_expectations_by_severity():
+    from bankseg.layout import REPOSITORY_ROOT
+
+    readme = (REPOSITORY_ROOT / "README.md").read_text()
+    for layer, suite in quality.SUITES.items():
+        severities = [e["severity"] for e in quality.load_suite_definition(suite)["expectations"]]
+        row = f"| `validate_{layer}` | `expectations/{suite}.json` |"
+        line = next(line for line in readme.splitlines() if line.startswith(row))
+        counts = [cell.strip() for cell in line.split("|")[-3:-1]]
+        assert counts == [str(severities.count(quality.CRITICAL)), str(severities.count(quality.WARNING))], line
+
+
 def test_curated_window_is_the_quarter_before_the_run_date(tmp_path):
     parameters = quality.suite_parameters(DataLayout(str(tmp_path)), "curated", "2016-10-21")
     assert parameters == {"window_start": "2016-07-21", "run_date": "2016-10-21"}
@@ -150,6 +162,17 @@ def test_a_header_only_delivery_fails_the_raw_gate(spark, tmp_path):
     report = validate_layer.run(spark, layout, RUN_DATE, "raw")
     assert ("(table)", "table_row_count_to_be_between") in failed(report)
     assert "observed: 0" in quality.format_report(report)
+
+
+@pytest.mark.spark
+def test_an_empty_file_fails_the_raw_gate_on_its_columns(spark, tmp_path):
+    layout = DataLayout(str(tmp_path / "data"))
+    Path(layout.landing_for(RUN_DATE)).mkdir(parents=True)
+    Path(layout.landing_for(RUN_DATE), "bank_transactions.csv").write_bytes(b"")
+    report = validate_layer.run(spark, layout, RUN_DATE, "raw")
+    assert {("(table)", "table_columns_to_match_ordered_list"), ("(table)", "table_row_count_to_be_between")} <= set(
+        failed(report)
+    )
 
 
 @pytest.mark.spark
