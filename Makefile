@@ -14,7 +14,7 @@ TOOLS := $(CURDIR)/.tools
 UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install check-java run up down land-daily airflow test bench clean
+.PHONY: help install check-java run up down land-daily airflow promote rollback serve test bench clean
 
 help:
 	@echo "make run    generate the default data set (or INPUT=file.csv[.gz]), run the daily DAG through Airflow"
@@ -23,6 +23,8 @@ help:
 	@echo "make up     start the local platform (Airflow UI on 127.0.0.1:8080); make down stops it"
 	@echo "make land-daily   one landing file per transaction date (for a backfill)"
 	@echo "make airflow ARGS='...'   any airflow command against DATA_DIR"
+	@echo "make promote VERSION=n    make a registered model version the champion; make rollback undoes it"
+	@echo "make serve  serve the champion model on 127.0.0.1:5001 (mlflow models serve)"
 	@echo "variables   DATA_DIR=$(DATA_DIR) ROWS=$(ROWS) RUN_DATE=$(RUN_DATE) INPUT=$(INPUT)"
 
 # uv comes from PyPI through pip; everything else from uv.lock.
@@ -51,6 +53,15 @@ land-daily: install
 
 airflow: install
 	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" airflow $(ARGS)
+
+promote: install
+	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" promote --version $(VERSION)
+
+rollback: install
+	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" rollback
+
+serve: install
+	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" serve
 
 test: install check-java
 	$(PY) -m pytest $(PYTEST_ARGS)

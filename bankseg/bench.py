@@ -1,6 +1,6 @@
 """``make bench``: wall time and peak memory of each stage at a given size.
 
-    python -m bankseg.bench --rows 1048567 [--stages generate,etl,features,validate,dag] [--data-dir DIR]
+    python -m bankseg.bench --rows 1048567 [--stages generate,etl,features,validate,train,score,serve,hive,dag] [--data-dir DIR]
 
 Each stage runs as its own process tree, exactly as the platform runs it (the generator CLI,
 ``spark-submit`` with the DAG's settings, ``airflow dags test`` for the whole DAG); peak memory is
@@ -11,22 +11,32 @@ every 100 ms. The table is printed and written to ``<data-dir>/bench-<rows>.md``
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform as host
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from bankseg import pipeline, quality
+from bankseg import pipeline, quality, segmentation, tracking
 from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE
 from bankseg.layout import DataLayout
-from bankseg.platform import migrate_airflow_db, platform_env, venv_bin
+from bankseg.platform import http_answers, migrate_airflow_db, platform_env, venv_bin
 
-STAGES = ("generate", "etl", "features", "validate", "dag")
+STAGES = ("generate", "etl", "features", "validate", "train", "score", "serve", "hive", "dag")
+# What analysts ask first: the city summary (dashboard 3) and the segment summary.
+HIVE_QUERIES = {
+    "hive query: top 10 cities by spend": "SELECT city, amount_total FROM bank.v_spend_by_city ORDER BY amount_total DESC LIMIT 10",
+    "hive query: segment summary": "SELECT * FROM bank.v_segment_summary ORDER BY segment_id",
+}
+SERVED_REQUESTS = 200
 
 
 @dataclass
@@ -99,6 +109,14 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
         for layer in quality.SUITES:
             command = spark_submit_command("validate_layer", layout, run_date, master, ("--layer", layer))
             results.append(measure(f"validate-{layer}", command, env, logs / f"validate-{layer}.log"))
+    for job_name, stage in (("train_segmentation", "train"), ("score_customers", "score")):
+        if stage in stages:
+            command = spark_submit_command(job_name, layout, run_date, master)
+            results.append(measure(stage, command, env, logs / f"{stage}.log"))
+    if "serve" in stages:
+        results.append(measure_serving(layout, env))
+    if "hive" in stages:
+        results += measure_hive(layout, env)
     if "dag" in stages:
         migrate_airflow_db(env)
         command = [str(venv_bin() / "airflow"), "dags", "test", DAILY_DAG_ID, run_date]
@@ -108,12 +126,90 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
     return results
 
 
+def measure_serving(layout: DataLayout, env: dict[str, str]) -> Measurement:
+    """Latency of single-customer requests to ``mlflow models serve`` on the champion (p50 reported)."""
+    import pyarrow.parquet as pq
+
+    from bankseg.standalone_cluster import free_port
+
+    columns = list(segmentation.INPUT_COLUMNS)
+    snapshot = pq.read_table(f"{layout.customer_features}/snapshot_date={DEFAULT_RUN_DATE}", columns=columns)
+    customers = snapshot.slice(0, SERVED_REQUESTS).to_pylist()
+    port = free_port()
+    serve_env = {**env, tracking.TRACKING_URI_ENV: tracking.tracking_uri(layout)}
+    command = [str(venv_bin() / "mlflow"), "models", "serve", "-m", f"models:/{segmentation.REGISTERED_MODEL}@champion",
+               "--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(command, env=serve_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    latencies = []
+    try:
+        deadline = time.monotonic() + 120
+        while not http_answers(f"http://127.0.0.1:{port}/ping", accepts=lambda _: True):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("mlflow models serve did not start")
+            time.sleep(1)
+        for customer in customers:
+            body = json.dumps({"dataframe_records": [{k: float(v) if v is not None else None for k, v in customer.items()}]}).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=body, headers={"Content-Type": "application/json"})
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+            latencies.append(time.perf_counter() - started)
+        peak = psutil.Process(server.pid).memory_info().rss
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    latencies.sort()
+    return Measurement(f"serve p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, p95 {latencies[int(len(latencies) * 0.95)] * 1000:.1f} ms", 
+                       sum(latencies), peak / 2**20)
+
+
+def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
+    """Registration of the run through HiveServer2 (as the DAG's task does), then analyst queries.
+
+    HiveServer2 is started on a free port for the measurement and stopped after it."""
+    from pyhive import hive as pyhive
+
+    from bankseg import hive, platform
+    from bankseg.standalone_cluster import free_port
+
+    port = free_port()
+    hive_env = {**env, platform.HIVE_PORT_ENV: str(port)}
+    previous = {name: os.environ.get(name) for name in (platform.HIVE_PORT_ENV, "AIRFLOW_CONN_HIVESERVER2_DEFAULT")}
+    os.environ[platform.HIVE_PORT_ENV] = str(port)
+    os.environ["AIRFLOW_CONN_HIVESERVER2_DEFAULT"] = platform.platform_env(layout)["AIRFLOW_CONN_HIVESERVER2_DEFAULT"]
+    results = []
+    try:
+        started = time.monotonic()
+        platform.ensure_hiveserver2(layout, hive_env)
+        results.append(Measurement("HiveServer2 start", time.monotonic() - started, 0))
+        started = time.monotonic()
+        hive.register_run(DEFAULT_RUN_DATE, layout)
+        results.append(Measurement("hive registration of one run", time.monotonic() - started, 0))
+        with pyhive.connect(host="127.0.0.1", port=port, database="bank", username="bench") as connection:
+            cursor = connection.cursor()
+            for name, sql in HIVE_QUERIES.items():
+                started = time.monotonic()
+                cursor.execute(sql)
+                cursor.fetchall()
+                results.append(Measurement(name, time.monotonic() - started, 0))
+    finally:
+        platform.stop_service(platform.hiveserver2_service(), layout)
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return results
+
+
 def format_table(rows: int, master: str, results: list[Measurement]) -> str:
     names = {
         "generate": "generate CSV",
         "etl": "ETL (spark-submit)",
         "features": "features (spark-submit)",
         **{f"validate-{layer}": f"validate {layer} (GX suite, spark-submit)" for layer in quality.SUITES},
+        "train": "training k=2..10, 3 algorithms (spark-submit)",
+        "score": "daily scoring, all customers (spark-submit)",
         "dag": "whole daily DAG (airflow dags test)",
     }
     lines = [
@@ -123,7 +219,8 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
         "| stage | wall time (s) | peak memory (MiB) |",
         "| --- | ---: | ---: |",
     ]
-    lines += [f"| {names[r.stage]} | {r.seconds:.1f} | {r.peak_mib:,.0f} |" for r in results]
+    lines += [f"| {names.get(r.stage, r.stage)} | {r.seconds:.1f} | {r.peak_mib:,.0f} |" if r.peak_mib else
+              f"| {names.get(r.stage, r.stage)} | {r.seconds:.1f} | |" for r in results]
     spark_stages = [r for r in results if r.stage in ("etl", "features")]
     if len(spark_stages) == 2:
         lines.append(f"| ETL + features | {sum(r.seconds for r in spark_stages):.1f} | |")

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bankseg import pipeline, platform, quality, synthetic
+from bankseg import pipeline, platform, quality, segmentation, synthetic, tracking
 from bankseg.layout import DataLayout, default_data_dir
 from bankseg.spark import iso_date
 
 DAILY_DAG_ID = "bank_segmentation_daily"
+TRAINING_DAG_ID = "bank_segmentation_training"
+# What the seed project reported for its k=6 model (test split of transactions).
+SEED_CLUSTER_SIZES = "117,754 / 63,894 / 885 / 634 / 48 / 2"
 # The last transaction date of the Kaggle file: a run on that date accepts its whole history.
 DEFAULT_RUN_DATE = "2016-10-21"
 DEFAULT_SEED = 42
@@ -59,6 +63,9 @@ def command_run(args: argparse.Namespace) -> None:
     print(f"landing file for {args.run_date}: {staged}")
     env = platform.platform_env(layout)
     platform.migrate_airflow_db(env)
+    started = time.monotonic()
+    pid = platform.ensure_hiveserver2(layout, env)
+    print(f"HiveServer2 {platform.hive_jdbc_url()} up after {time.monotonic() - started:.0f} s (pid {pid}; `make down` stops it)")
     log_path = Path(layout.root) / "logs" / f"{DAILY_DAG_ID}_{args.run_date}.log"
     print(f"running {DAILY_DAG_ID} for {args.run_date} through Airflow (log: {log_path}) ...")
     started = time.monotonic()
@@ -69,10 +76,53 @@ def command_run(args: argparse.Namespace) -> None:
             print(f"\n{quality.format_report(report)}\n", file=sys.stderr)
         raise
     summary = pipeline.run_summary(args.run_date, layout)
-    print(f"\n{DAILY_DAG_ID} {args.run_date} succeeded in {time.monotonic() - started:.0f} s\n")
-    print(pipeline.format_summary(summary))
+    print(f"{DAILY_DAG_ID} {args.run_date} succeeded in {time.monotonic() - started:.0f} s")
+    if summary["scoring"] is None:
+        train_first_champion(layout, args.run_date, env)
+        summary = pipeline.run_summary(args.run_date, layout)
+    print(f"\n{pipeline.format_summary(summary)}")
     print(f"run records         {Path(layout.root) / 'runs' / args.run_date}")
-    print(f"\nNext: `make up` starts the Airflow UI on {platform.airflow_url()} over this data directory.")
+    print("\n".join(champion_lines(layout)))
+    print(f"\nHive SQL            {platform.beeline_command()}")
+    print(f"MLflow UI, Airflow UI: `make up` ({platform.airflow_url()}, {platform.mlflow_url()})")
+
+
+def train_first_champion(layout: DataLayout, run_date: str, env: dict[str, str]) -> None:
+    """No model is champion yet: train one on the day's features, then score the day with it."""
+    log_path = Path(layout.root) / "logs" / f"{TRAINING_DAG_ID}_{run_date}.log"
+    print(f"no champion model yet: running {TRAINING_DAG_ID} for {run_date} (log: {log_path}) ...")
+    started = time.monotonic()
+    platform.test_dag_run(TRAINING_DAG_ID, run_date, env, log_path)
+    training = pipeline.training_summary(run_date, layout)
+    print(f"{TRAINING_DAG_ID} {run_date} succeeded in {time.monotonic() - started:.0f} s")
+    if not training["champion"]:
+        # The gates did their job: the day's data and features stand, but there is nothing to score with.
+        print(
+            f"model version {training['model_version']} is registered but NOT champion: "
+            f"{'; '.join(training['gate_failures'])} (MLflow run {training['parent_run_id']}). "
+            f"Train on more data, or use it anyway: make promote VERSION={training['model_version']}, then make run again."
+        )
+        return
+    for task_id in ("score_customers", "register_hive"):
+        log_path = Path(layout.root) / "logs" / f"{DAILY_DAG_ID}_{run_date}_{task_id}.log"
+        platform.test_task_run(DAILY_DAG_ID, task_id, run_date, env, log_path)
+
+
+def champion_lines(layout: DataLayout) -> list[str]:
+    try:
+        champion = tracking.champion_metrics(layout)
+    except tracking.NoChampionError as missing:
+        return [f"champion model      none: {missing}"]
+    return [
+        f"champion model      {segmentation.REGISTERED_MODEL} version {champion['version']}: KMeans, "
+        f"k={champion['chosen_k']:.0f}, {champion['customers']:,.0f} customers",
+        f"  silhouette        {champion['silhouette']:.3f} exact on a stratified sample, "
+        f"{champion['silhouette_spark']:.3f} by Spark on all customers",
+        f"  stability         adjusted Rand index {champion['stability_ari']:.3f} between bootstrap fits; "
+        f"smallest segment {champion['min_share']:.1%} of customers",
+        f"  seed project      silhouette 0.667 for k=6 on transactions (3 raw columns), earned by isolating outliers: "
+        f"clusters of {SEED_CLUSTER_SIZES}",
+    ]
 
 
 def command_up(args: argparse.Namespace) -> None:
@@ -92,6 +142,10 @@ def command_up(args: argparse.Namespace) -> None:
     password = platform.airflow_admin_password(env)
     print(f"\nAirflow UI   {platform.airflow_url()}")
     print(f"  login      {platform.AIRFLOW_ADMIN_USER} / {password}")
+    print(f"MLflow UI    {platform.mlflow_url()}  (experiments, model registry; tracking server over {layout.mlflow})")
+    print(f"HiveServer2  {platform.hive_jdbc_url()}  (JDBC/ODBC, PyHive; any user name, no password)")
+    print(f"  beeline    {platform.beeline_command()}")
+    print("  database bank and its tables appear with the first registered run (`make run`)")
     print(f"Stop with `make down` (same DATA_DIR: {layout.root}).")
 
 
@@ -112,6 +166,25 @@ def command_land_daily(args: argparse.Namespace) -> None:
         f"backfill them (with `make up` running): make airflow ARGS='backfill create --dag-id {DAILY_DAG_ID} "
         f"--from-date {dates[0]} --to-date {dates[-1]}'"
     )
+
+
+def command_promote(args: argparse.Namespace) -> None:
+    print(tracking.promote(DataLayout(str(Path(args.data_dir).resolve())), args.version))
+
+
+def command_rollback(args: argparse.Namespace) -> None:
+    print(tracking.rollback(DataLayout(str(Path(args.data_dir).resolve()))))
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """``mlflow models serve`` on the champion alias, over this data directory's registry."""
+    layout = DataLayout(str(Path(args.data_dir).resolve()))
+    env = {**platform.platform_env(layout), tracking.TRACKING_URI_ENV: tracking.tracking_uri(layout)}
+    model = f"models:/{segmentation.REGISTERED_MODEL}@{segmentation.CHAMPION_ALIAS}"
+    print(f"serving {model} on http://127.0.0.1:{args.port}/invocations (Ctrl-C stops it)")
+    command = [str(platform.venv_bin() / "mlflow"), "models", "serve", "-m", model, "--env-manager", "local",
+               "--host", "127.0.0.1", "--port", str(args.port)]
+    return subprocess.run(command, env=env, check=False).returncode
 
 
 def command_airflow(args: argparse.Namespace) -> int:
@@ -137,6 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     land.add_argument("--rows", type=int, default=synthetic.DEFAULT_ROWS)
     land.add_argument("--seed", type=int, default=DEFAULT_SEED)
     land.set_defaults(handler=command_land_daily)
+    promote = commands.add_parser("promote", help="give a registered model version the champion alias")
+    promote.add_argument("--version", required=True)
+    promote.set_defaults(handler=command_promote)
+    commands.add_parser("rollback", help="give the champion alias back to the version it replaced").set_defaults(
+        handler=command_rollback
+    )
+    serve = commands.add_parser("serve", help="serve the champion model over HTTP (mlflow models serve)")
+    serve.add_argument("--port", type=int, default=5001)
+    serve.set_defaults(handler=command_serve)
     airflow = commands.add_parser("airflow", help="run an airflow CLI command against this data directory")
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(handler=command_airflow)
@@ -144,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args) or 0
-    except platform.PlatformError as error:
+    except (platform.PlatformError, tracking.NoChampionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

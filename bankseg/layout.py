@@ -65,6 +65,23 @@ class DataLayout:
         return self._path("warehouse", "_rejected", dataset, run_date)
 
     @property
+    def customer_segments(self) -> str:
+        return self._path("warehouse", "segments", "customer_segments")
+
+    @property
+    def segment_profiles(self) -> str:
+        return self._path("warehouse", "segments", "segment_profiles")
+
+    @property
+    def segment_migration(self) -> str:
+        return self._path("warehouse", "segments", "segment_migration")
+
+    @property
+    def mlflow(self) -> str:
+        """MLflow's default store: the SQLite tracking and registry database and the artifacts."""
+        return self._path("mlflow")
+
+    @property
     def quality(self) -> str:
         """Great Expectations' project (validation results, Data Docs) and the per-run result files."""
         return self._path("quality")

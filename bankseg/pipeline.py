@@ -19,6 +19,8 @@ from bankseg.run_records import read_run_record
 log = logging.getLogger(__name__)
 
 SPARK_CONN_ID = "spark_default"
+# Emitted once a day's features passed their quality gate; starts the training DAG.
+CUSTOMER_FEATURES_ASSET = "bankseg_customer_features"
 JOBS_DIR = REPOSITORY_ROOT / "jobs"
 LANDING_PATTERNS = ("*.csv", "*.csv.gz")
 
@@ -61,6 +63,37 @@ def spark_submit_arguments(job_name: str, run_date: str, data_dir: str, job_args
     }
 
 
+def customer_features_asset_uri(layout: DataLayout | None = None) -> str:
+    return f"file://{(layout or DataLayout.from_env()).customer_features}"
+
+
+def champion_available(layout: DataLayout | None = None) -> bool:
+    """Whether the registry has a champion to score with; says what to do when it has not."""
+    from bankseg import tracking
+
+    try:
+        version = tracking.champion_version(layout or DataLayout.from_env())
+    except tracking.NoChampionError as missing:
+        log.warning("scoring skipped: %s", missing)
+        return False
+    log.info("scoring with %s version %s", version.name, version.version)
+    return True
+
+
+def training_summary(run_date: str, layout: DataLayout | None = None) -> dict[str, Any]:
+    return read_run_record((layout or DataLayout.from_env()).run_record(run_date, "train_segmentation"))
+
+
+def format_segments(segments: list[dict[str, Any]]) -> list[str]:
+    lines = [f"  {'id':>2}  {'segment':<46} {'customers':>10} {'share':>6} {'balance':>10} {'spend':>8} {'freq':>5} {'recency':>7}"]
+    for row in segments:
+        lines.append(
+            f"  {row['segment_id']:>2}  {row['name']:<46} {row['customers']:>10,} {row['share']:>6.1%} "
+            f"{row['median_balance']:>10,.0f} {row['median_spend']:>8,.0f} {row['mean_frequency']:>5.2f} {row['median_recency_days']:>7.0f}"
+        )
+    return lines
+
+
 def find_landing_files(run_date: str, layout: DataLayout | None = None) -> list[str]:
     """The landing files of ``run_date``, sorted; empty when nothing has landed for that date."""
     landing = Path((layout or DataLayout.from_env()).landing_for(run_date))
@@ -90,7 +123,14 @@ def run_summary(run_date: str, layout: DataLayout | None = None) -> dict[str, An
         "quarantine_path": etl["quarantine_path"],
         "features_path": features["features_path"],
         "quality": quality_summary(run_date, layout),
+        "scoring": scoring_summary(run_date, layout),
     }
+
+
+def scoring_summary(run_date: str, layout: DataLayout) -> dict[str, Any] | None:
+    """The scoring job's figures for ``run_date``; None when scoring was skipped (no champion)."""
+    path = Path(layout.run_record(run_date, "score_customers"))
+    return read_run_record(str(path)) if path.exists() else None
 
 
 def quality_summary(run_date: str, layout: DataLayout) -> dict[str, dict[str, Any]]:
@@ -122,8 +162,19 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"quarantine          {summary['quarantine_path']}",
             f"features            {summary['features_path']}",
             *quality_lines(summary["quality"]),
+            *scoring_lines(summary["scoring"]),
         ]
     )
+
+
+def scoring_lines(scoring: dict[str, Any] | None) -> list[str]:
+    if scoring is None:
+        return ["segments            not scored: no champion model yet (run bank_segmentation_training)"]
+    return [
+        f"segments            {scoring['customers_scored']:,} customers scored with "
+        f"bank_customer_segmentation version {scoring['model_version']} ({scoring['segments_path']})",
+        *format_segments(scoring["segments"]),
+    ]
 
 
 def quality_lines(quality_by_suite: dict[str, dict[str, Any]]) -> list[str]:

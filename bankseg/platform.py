@@ -1,14 +1,16 @@
 """The local platform: environment for Airflow and Spark, and the services ``make up`` starts.
 
 Every setting that differs between the embedded default and a cluster (data directory, Airflow
-home, the ``spark_default`` master) is an environment variable, so the same DAGs and jobs run in
-both places. Services started here run in their own process group, recorded in a PID file under
-the data directory, and are stopped by that PID only.
+home, the ``spark_default`` master, the ``hiveserver2_default`` endpoint) is an environment
+variable, so the same DAGs and jobs run in both places. Services started here run in their own
+process group, recorded in a PID file under the data directory, and are stopped by that PID only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import json
 import os
 import re
@@ -23,7 +25,12 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from pyhive import hive
+from pyhive.exc import Error as PyHiveError
+from thrift.Thrift import TException
+from thrift.transport import TSocket
+from thrift_sasl import TSaslClientTransport
 
 from bankseg.layout import DATA_DIR_ENV, REPOSITORY_ROOT, DataLayout
 
@@ -31,6 +38,13 @@ AIRFLOW_HOST = "127.0.0.1"
 AIRFLOW_PORT_ENV = "BANKSEG_AIRFLOW_PORT"
 DEFAULT_AIRFLOW_PORT = 8080
 AIRFLOW_ADMIN_USER = "admin"
+HIVE_HOST = "127.0.0.1"
+HIVE_PORT_ENV = "BANKSEG_HIVE_PORT"
+DEFAULT_HIVE_PORT = 10000
+HIVE_DATABASE = "bank"
+MLFLOW_HOST = "127.0.0.1"
+MLFLOW_PORT_ENV = "BANKSEG_MLFLOW_PORT"
+DEFAULT_MLFLOW_PORT = 5000
 DEFAULT_SPARK_MASTER = "local[*]"
 MIN_JAVA_MAJOR = 17
 
@@ -70,6 +84,34 @@ def airflow_url() -> str:
     return f"http://{AIRFLOW_HOST}:{airflow_port()}"
 
 
+def mlflow_port() -> int:
+    """The MLflow UI and tracking server port; an environment variable moves it."""
+    return int(os.environ.get(MLFLOW_PORT_ENV, DEFAULT_MLFLOW_PORT))
+
+
+def mlflow_url() -> str:
+    return f"http://{MLFLOW_HOST}:{mlflow_port()}"
+
+
+def hive_port() -> int:
+    """The HiveServer2 port; an environment variable moves it (tests, a busy 10000)."""
+    return int(os.environ.get(HIVE_PORT_ENV, DEFAULT_HIVE_PORT))
+
+
+def hive_jdbc_url(database: str = HIVE_DATABASE) -> str:
+    return f"jdbc:hive2://{HIVE_HOST}:{hive_port()}/{database}"
+
+
+def spark_home() -> Path:
+    """The pyspark package, which is a complete Spark: its bin/ has spark-submit and beeline."""
+    return Path(importlib.util.find_spec("pyspark").submodule_search_locations[0])
+
+
+def beeline_command(database: str = HIVE_DATABASE) -> str:
+    # pyspark/bin/beeline rather than the venv's copy: that one needs a python3 that imports pyspark.
+    return f"{spark_home() / 'bin' / 'beeline'} -u {hive_jdbc_url(database)}"
+
+
 def platform_env(layout: DataLayout, spark_master: str | None = None) -> dict[str, str]:
     """Environment for Airflow commands and the Spark jobs they submit."""
     master = spark_master or os.environ.get("BANKSEG_SPARK_MASTER", DEFAULT_SPARK_MASTER)
@@ -99,6 +141,17 @@ def platform_env(layout: DataLayout, spark_master: str | None = None) -> dict[st
             # Spark jobs take the cores; Airflow's default of 32 task slots would only add idle workers.
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps({"conn_type": "spark", "host": master}),
+            # The platform's HiveServer2 (Spark Thrift Server) runs without authentication (NONE):
+            # any user name, no password. The hook then logs in as "airflow".
+            "AIRFLOW_CONN_HIVESERVER2_DEFAULT": json.dumps(
+                {
+                    "conn_type": "hiveserver2",
+                    "host": HIVE_HOST,
+                    "port": hive_port(),
+                    "schema": "default",
+                    "extra": {"auth_mechanism": "NONE"},
+                }
+            ),
         }
     )
     return env
@@ -126,24 +179,48 @@ def test_dag_run(dag_id: str, logical_date: str, env: dict[str, str], log_path: 
         raise PlatformError(f"{dag_id} {logical_date} failed (exit {result.returncode}); full log: {log_path}")
 
 
+def test_task_run(dag_id: str, task_id: str, logical_date: str, env: dict[str, str], log_path: Path) -> None:
+    """Run one task of a DAG through Airflow (``airflow tasks test``), its log in ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        command = ["tasks", "test", dag_id, task_id, logical_date]
+        result = airflow(command, env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if result.returncode != 0 or "Task failed with exception" in log_path.read_text():
+        raise PlatformError(f"{dag_id}.{task_id} {logical_date} failed (exit {result.returncode}); full log: {log_path}")
+
+
 # ---------------------------------------------------------------- background services
 
 
 @dataclass(frozen=True)
 class Service:
-    """A long-running program of the local platform, healthy when ``health_url`` answers 200 with a
-    body that ``is_healthy`` accepts."""
+    """A long-running program of the local platform, listening on ``host:port``. It is healthy when
+    ``is_healthy()`` says it answers requests, which is more than an open port."""
 
     name: str
     command: list[str]
-    health_url: str
-    is_healthy: Callable[[bytes], bool]
+    host: str
+    port: int
+    # The environment variable that moves the port, named when the port is taken.
+    port_env: str
+    # What ``is_healthy`` checks, for messages.
+    health_check: str
+    is_healthy: Callable[[], bool]
 
     def pid_file(self, layout: DataLayout) -> Path:
         return Path(layout.root) / "pids" / f"{self.name}.pid"
 
     def log_file(self, layout: DataLayout) -> Path:
         return Path(layout.root) / "logs" / f"{self.name}.log"
+
+
+def http_answers(url: str, accepts: Callable[[bytes], bool]) -> bool:
+    """True when ``url`` answers 200 with a body that ``accepts`` takes."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200 and accepts(response.read())
+    except (OSError, ValueError):  # not listening yet, or a half-started server's answer
+        return False
 
 
 def airflow_components_healthy(body: bytes) -> bool:
@@ -155,17 +232,68 @@ def airflow_components_healthy(body: bytes) -> bool:
 def airflow_service() -> Service:
     # Migrates the database, then runs the scheduler, DAG processor, triggerer and API server (which
     # generates the admin password) as children, all in one process group, all on loopback.
+    health_url = f"{airflow_url()}/api/v2/monitor/health"
     return Service(
         name="airflow",
         command=[sys.executable, "-m", "bankseg.airflow_components"],
-        health_url=f"{airflow_url()}/api/v2/monitor/health",
-        is_healthy=airflow_components_healthy,
+        host=AIRFLOW_HOST,
+        port=airflow_port(),
+        port_env=AIRFLOW_PORT_ENV,
+        health_check=health_url,
+        is_healthy=functools.partial(http_answers, health_url, airflow_components_healthy),
+    )
+
+
+def hiveserver2_answers(host: str, port: int, timeout_seconds: float = 10) -> bool:
+    """True when HiveServer2 on ``host:port`` runs ``SELECT 1``: its metastore is up and it plans queries."""
+    if not port_in_use(host, port):  # saves the Thrift client's error line on every poll while starting
+        return False
+    socket_ = TSocket.TSocket(host, port)
+    socket_.setTimeout(timeout_seconds * 1000)  # a server that accepts but never answers must not hang us
+    # What PyHive builds for auth NONE (SASL PLAIN, any user, any non-empty password), plus the timeout.
+    transport = TSaslClientTransport(
+        lambda: hive.get_installed_sasl(host=host, sasl_auth="PLAIN", username="bankseg", password="x"),
+        "PLAIN",
+        socket_,
+    )
+    try:
+        with hive.connect(thrift_transport=transport, username="bankseg") as connection:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            return cursor.fetchall() == [(1,)]
+    except (TException, PyHiveError, OSError, EOFError):  # refused, reset, timed out, or not ready
+        return False
+
+
+def hiveserver2_service() -> Service:
+    # The Spark Thrift Server of this data directory (bankseg.hiveserver2), on loopback.
+    return Service(
+        name="hiveserver2",
+        command=[sys.executable, "-m", "bankseg.hiveserver2"],
+        host=HIVE_HOST,
+        port=hive_port(),
+        port_env=HIVE_PORT_ENV,
+        health_check=f"SELECT 1 on {hive_jdbc_url()}",
+        is_healthy=functools.partial(hiveserver2_answers, HIVE_HOST, hive_port()),
+    )
+
+
+def mlflow_service() -> Service:
+    # The UI, tracking API and registry over the SQLite store and artifacts the jobs write.
+    return Service(
+        name="mlflow",
+        command=[sys.executable, "-m", "bankseg.tracking", MLFLOW_HOST, str(mlflow_port())],
+        host=MLFLOW_HOST,
+        port=mlflow_port(),
+        port_env=MLFLOW_PORT_ENV,
+        health_check=f"{mlflow_url()}/health",
+        is_healthy=functools.partial(http_answers, f"{mlflow_url()}/health", lambda body: body.strip() == b"OK"),
     )
 
 
 def platform_services() -> list[Service]:
     """What `make up` starts, in this order; `make down` stops them in reverse order."""
-    return [airflow_service()]
+    return [airflow_service(), hiveserver2_service(), mlflow_service()]
 
 
 def process_group_alive(pgid: int) -> bool:
@@ -189,34 +317,27 @@ def running_pid(service: Service, layout: DataLayout) -> int | None:
     return pid
 
 
-def service_healthy(service: Service) -> bool:
-    try:
-        with urllib.request.urlopen(service.health_url, timeout=5) as response:
-            return response.status == 200 and service.is_healthy(response.read())
-    except (OSError, ValueError):  # not listening yet, or a half-started server's answer
-        return False
-
-
 def wait_until_healthy(
     service: Service, layout: DataLayout, timeout_seconds: float, process: subprocess.Popen | None = None
 ) -> None:
-    """Poll the health URL; give up early if ``process`` (the one just started) exits."""
+    """Poll the health check; give up early if ``process`` (the one just started) exits."""
     log_file = service.log_file(layout)
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
-        if service_healthy(service):
+        if service.is_healthy():
             return
         if process is not None and process.poll() is not None:
             raise PlatformError(f"{service.name} exited with code {process.returncode} while starting; see {log_file}")
         time.sleep(2)
-    raise PlatformError(f"{service.health_url} was not healthy within {timeout_seconds:.0f} s; see {log_file}")
+    raise PlatformError(
+        f"{service.name} was not healthy ({service.health_check}) within {timeout_seconds:.0f} s; see {log_file}"
+    )
 
 
-def port_in_use(url: str) -> bool:
-    address = urlsplit(url)
+def port_in_use(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(1)
-        return probe.connect_ex((address.hostname, address.port)) == 0
+        return probe.connect_ex((host, port)) == 0
 
 
 def start_service(service: Service, layout: DataLayout, env: dict[str, str], timeout_seconds: float = 240) -> int:
@@ -227,10 +348,10 @@ def start_service(service: Service, layout: DataLayout, env: dict[str, str], tim
     if running_pid(service, layout) is not None:
         raise PlatformError(f"{service.name} is already running (PID file {service.pid_file(layout)})")
     # Another program on the port would answer the health check in our place.
-    if port_in_use(service.health_url):
+    if port_in_use(service.host, service.port):
         raise PlatformError(
-            f"{urlsplit(service.health_url).netloc} is already in use by another program: stop it, "
-            f"or pick another port (for Airflow: {AIRFLOW_PORT_ENV}=...)"
+            f"{service.host}:{service.port} is already in use by another program: stop it, "
+            f"or pick another port for {service.name} ({service.port_env}=...)"
         )
     log_file = service.log_file(layout)
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -238,14 +359,29 @@ def start_service(service: Service, layout: DataLayout, env: dict[str, str], tim
     with log_file.open("a") as log:
         process = subprocess.Popen(service.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     service.pid_file(layout).write_text(str(process.pid))
+    # Reap our child as soon as it exits: as a zombie it would keep its process group "alive" while
+    # this process runs on (a failed start, `make run`, a test that stops what it started).
+    threading.Thread(target=process.wait, daemon=True).start()
     try:
         wait_until_healthy(service, layout, timeout_seconds, process)
     except PlatformError:
-        # Reap our child as soon as it exits: as a zombie it would keep its process group "alive".
-        threading.Thread(target=process.wait, daemon=True).start()
         stop_service(service, layout)
         raise
     return process.pid
+
+
+def ensure_hiveserver2(layout: DataLayout, env: dict[str, str]) -> int:
+    """HiveServer2 of this data directory, started unless it already runs; returns its PID.
+
+    `make run` calls this before the DAG run, whose registration task needs it; it stays up for
+    analysts afterwards, until `make down`.
+    """
+    service = hiveserver2_service()
+    pid = running_pid(service, layout)
+    if pid is None:
+        return start_service(service, layout, env)
+    wait_until_healthy(service, layout, timeout_seconds=60)
+    return pid
 
 
 def wait_for_group_exit(pgid: int, timeout_seconds: float) -> bool:

@@ -15,7 +15,13 @@ feature row per customer, with a Great Expectations gate after each layer.
 * **Idempotent:** every task replaces exactly the partitions of its date, so clearing and rerunning
   a day (or a backfill) gives the same result.
 * **Manual trigger:** set `run_date` to process another day than the logical date.
-* **Asset:** `bankseg_customer_features` is updated once the features passed their gate.
+* **Asset:** `bankseg_customer_features` is updated once the features passed their gate; it
+  starts `bank_segmentation_training`.
+* **Scoring:** `score_customers` applies the MLflow model `bank_customer_segmentation@champion` to
+  every customer (segments, profiles, migration since the previous day). Without a champion it is
+  skipped and the log says how to get one.
+* **Hive:** `register_hive` registers the run's partitions (and new columns) of every table of
+  database `bank` through HiveServer2, for analysts.
 """
 
 from __future__ import annotations
@@ -23,15 +29,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, TriggerRule, task
 from gx_validation import GreatExpectationsValidationOperator
 
-from bankseg import pipeline
+from bankseg import hive, pipeline
 from bankseg.layout import DataLayout
 
 DATA_DIR = DataLayout.from_env().root
 RUN_DATE = "{{ params.run_date or ds }}"
-CUSTOMER_FEATURES = Asset(name="bankseg_customer_features", uri=f"file://{DataLayout(DATA_DIR).customer_features}")
+CUSTOMER_FEATURES = Asset(name=pipeline.CUSTOMER_FEATURES_ASSET, uri=pipeline.customer_features_asset_uri(DataLayout(DATA_DIR)))
 
 
 def spark_job(job_name: str) -> SparkSubmitOperator:
@@ -44,7 +50,7 @@ def quality_gate(layer: str, **kwargs) -> GreatExpectationsValidationOperator:
 
 with DAG(
     dag_id="bank_segmentation_daily",
-    description="Landing CSV -> curated transactions + quarantine -> customer features, each layer validated",
+    description="Landing CSV -> curated + quarantine -> features -> segments, each layer validated, registered in Hive",
     doc_md=__doc__,
     # Interval semantics: the run for day D starts once D is over and processes D's landing files.
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
@@ -61,14 +67,24 @@ with DAG(
             description="Process this date's landing folder instead of the logical date (YYYY-MM-DD).",
         ),
     },
-    tags=["bankseg", "daily", "spark", "quality"],
+    tags=["bankseg", "daily", "spark", "quality", "hive"],
 ) as dag:
 
     @task.short_circuit(retries=0)
     def landing_files_present(run_date: str) -> bool:
         return bool(pipeline.find_landing_files(run_date))
 
-    @task
+    # Skips only scoring when no model is champion yet (the log says how to get one); the report still runs.
+    @task.short_circuit(retries=0, ignore_downstream_trigger_rules=False)
+    def champion_available() -> bool:
+        return pipeline.champion_available()
+
+    # Runs whether scoring ran or was skipped (no champion yet): registers every table of the run.
+    @task(trigger_rule=TriggerRule.NONE_FAILED, execution_timeout=timedelta(minutes=30))
+    def register_hive(run_date: str) -> dict:
+        return hive.register_run(run_date)
+
+    @task(trigger_rule=TriggerRule.NONE_FAILED)
     def report_run(run_date: str) -> dict:
         summary = pipeline.run_summary(run_date)
         print(pipeline.format_summary(summary))
@@ -81,5 +97,8 @@ with DAG(
         >> quality_gate("curated")
         >> spark_job("customer_features")
         >> quality_gate("features", outlets=[CUSTOMER_FEATURES])
+        >> champion_available()
+        >> spark_job("score_customers")
+        >> register_hive(RUN_DATE)
         >> report_run(RUN_DATE)
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -40,6 +42,25 @@ def spark():
     session.stop()
 
 
+def platform_ports_env() -> dict[str, str]:
+    """The environment with free ports for every service `make run` / `make up` start, so tests never
+    collide with a developer's platform or with each other."""
+    from bankseg.standalone_cluster import free_port
+
+    return {
+        **os.environ,
+        "BANKSEG_AIRFLOW_PORT": str(free_port()),
+        "BANKSEG_HIVE_PORT": str(free_port()),
+        "BANKSEG_MLFLOW_PORT": str(free_port()),
+    }
+
+
+def stop_platform(data_dir: Path, env: dict[str, str]) -> None:
+    """`make down` for a test's data directory: `make run` leaves HiveServer2 up for analysts."""
+    command = [sys.executable, "-m", "bankseg.cli", "--data-dir", str(data_dir), "down"]
+    subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True)
+
+
 @pytest.fixture
 def real_sample() -> Path:
     if not REAL_SAMPLE.exists():
@@ -48,3 +69,43 @@ def real_sample() -> Path:
 
 # py4j logs from object finalisers at interpreter exit, after pytest has closed its streams.
 logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+# ---------------------------------------------------------------- which sockets a process group listens on
+
+
+def decode_proc_address(hex_address: str) -> str:
+    """/proc/net/tcp{,6} print an address as 32-bit words in the machine's byte order."""
+    words = [int(hex_address[i : i + 8], 16) for i in range(0, len(hex_address), 8)]
+    packed = b"".join(word.to_bytes(4, sys.byteorder) for word in words)
+    return socket.inet_ntop(socket.AF_INET if len(packed) == 4 else socket.AF_INET6, packed)
+
+
+def listening_sockets(pgid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket that a process of the group listens on."""
+    inodes = set()
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(process.name)) != pgid:
+                continue
+            for fd in (process / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:[") : -1])
+        except (ProcessLookupError, FileNotFoundError):  # the process or fd went away meanwhile
+            continue
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:  # 0A: LISTEN
+                address, port = local.split(":")
+                listening.add((decode_proc_address(address), int(port, 16)))
+    return listening
+
+
+def is_loopback(address: str) -> bool:
+    return address in {"127.0.0.1", "::1", "::ffff:127.0.0.1"}

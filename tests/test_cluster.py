@@ -1,8 +1,7 @@
-"""The daily DAG on a real Spark standalone cluster (spark://) gives exactly the local[*] results."""
+"""The daily and training DAGs on a real Spark standalone cluster (spark://) give exactly the local results."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,9 @@ import pytest
 
 from bankseg import synthetic
 from bankseg.layout import DataLayout
+from bankseg.run_records import read_run_record
 from bankseg.standalone_cluster import StandaloneCluster
+from conftest import platform_ports_env, stop_platform
 
 pytestmark = [pytest.mark.cluster, pytest.mark.airflow, pytest.mark.spark]
 
@@ -20,10 +21,12 @@ RUN_DATE = "2016-10-21"
 
 
 def run_daily(data_dir: Path, input_file: Path, spark_master: str) -> str:
+    """`make run` (daily DAG, then the training DAG and scoring) with every Spark job on ``spark_master``."""
     # Executors must fit the test worker's memory, or the jobs wait for resources forever.
-    env = {**os.environ, "BANKSEG_SPARK_MASTER": spark_master, "BANKSEG_SPARK_EXECUTOR_MEMORY": "1g"}
+    env = {**platform_ports_env(), "BANKSEG_SPARK_MASTER": spark_master, "BANKSEG_SPARK_EXECUTOR_MEMORY": "1g"}
     command = [sys.executable, "-m", "bankseg.cli", "--data-dir", str(data_dir), "run", "--input", str(input_file)]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1500, check=False)
+    stop_platform(data_dir, env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}.log").read_text()
     return log
@@ -46,9 +49,12 @@ def test_cluster_results_equal_local_results(tmp_path):
     with StandaloneCluster(tmp_path / "cluster", workers=1, worker_cores=1, worker_memory="1g") as cluster:
         cluster_log = run_daily(tmp_path / "on_cluster", input_file, cluster.master_url)
         finished = sorted(app["name"] for app in cluster.master_state()["completedapps"])
-    # Both jobs ran as applications of the cluster (named by spark-submit or by the job itself).
-    assert len(finished) == 2, finished
-    assert finished[0].startswith("bankseg-customer_features") and finished[1].startswith("bankseg-etl_transactions")
+    # Every job of both DAGs ran as an application of the cluster (named by the job's session).
+    # (score_customers too when the model passed its gates and became champion.)
+    jobs = sorted(name.split("-")[1] for name in finished)
+    assert [job for job in jobs if job != "score_customers"] == [
+        "customer_features", "etl_transactions", "train_segmentation", *["validate_layer"] * 3
+    ], finished
     assert f"--master {cluster.master_url}" in cluster_log, "the jobs must have been submitted to the cluster"
 
     local_log = run_daily(tmp_path / "local", input_file, "local[2]")
@@ -58,4 +64,11 @@ def test_cluster_results_equal_local_results(tmp_path):
     assert table(on_cluster.curated_transactions, "transaction_id") == table(local.curated_transactions, "transaction_id")
     assert table(on_cluster.quarantine, "transaction_id_raw") == table(local.quarantine, "transaction_id_raw")
     assert table(on_cluster.customer_features, "customer_id") == table(local.customer_features, "customer_id")
+    # The same seed on the same data gives the same model: same k-sweep, same segments, same verdict.
+    trained = [read_run_record(layout.run_record(RUN_DATE, "train_segmentation")) for layout in (on_cluster, local)]
+    for key in ("segments", "champion", "gate_failures", "chosen_k"):
+        assert trained[0][key] == trained[1][key], key
+    for algorithm in ("kmeans", "bisecting_kmeans"):
+        for k, metrics in trained[0]["sweep"][algorithm].items():
+            assert metrics["wcss"] == pytest.approx(trained[1]["sweep"][algorithm][k]["wcss"], rel=1e-6), (algorithm, k)
     assert len(table(local.customer_features, "customer_id")) > 15_000

@@ -31,7 +31,7 @@ def dagbag():
 
 
 def test_there_are_dag_files():
-    assert [path.name for path in DAG_FILES] == ["bank_segmentation_daily.py"]
+    assert [path.name for path in DAG_FILES] == ["bank_segmentation_daily.py", "bank_segmentation_training.py"]
 
 
 def test_no_import_errors(dagbag):
@@ -62,7 +62,7 @@ def test_house_rules(dagbag):
         assert dag.catchup is False, f"{dag_id} must not catch up by surprise"
         assert dag.max_active_runs == 1, f"{dag_id} runs share partitions: one at a time"
         for task in dag.tasks:
-            if task.task_id != "landing_files_present":
+            if task.task_id not in ("landing_files_present", "champion_available"):  # checks, not work
                 assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
             assert task.owner == "data-engineering", f"{dag_id}.{task.task_id} owner={task.owner}"
 
@@ -80,6 +80,9 @@ def test_daily_dag_wiring(dagbag):
         "validate_curated",
         "customer_features",
         "validate_features",
+        "champion_available",
+        "score_customers",
+        "register_hive",
         "report_run",
     ]
     for upstream, downstream in zip(order, order[1:]):
@@ -89,8 +92,10 @@ def test_daily_dag_wiring(dagbag):
         assert isinstance(task, SparkSubmitOperator)
         assert task._conn_id == "spark_default"  # the operator keeps it private
         assert task.application_args[:2] == ["--run-date", "{{ params.run_date or ds }}"]
-    for job in ("etl_transactions", "customer_features"):
+    for job in ("etl_transactions", "customer_features", "score_customers"):
         assert Path(dag.get_task(job).application) == REPOSITORY_ROOT / "jobs" / f"{job}.py"
+    # No champion yet skips scoring only: the run's report still runs.
+    assert dag.get_task("register_hive").trigger_rule == dag.get_task("report_run").trigger_rule == "none_failed"
     for layer in ("raw", "curated", "features"):
         gate = dag.get_task(f"validate_{layer}")
         assert isinstance(gate, GreatExpectationsValidationOperator)
@@ -100,3 +105,21 @@ def test_daily_dag_wiring(dagbag):
     assert [outlet.name for outlet in dag.get_task("validate_features").outlets] == ["bankseg_customer_features"]
     assert dag.get_task("customer_features").outlets == []
     assert "run_date" in dag.params
+
+
+def test_training_dag_wiring(dagbag):
+    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+    dag = dagbag.dags["bank_segmentation_training"]
+    # Started by the features asset the daily DAG emits after the features gate.
+    daily_outlet = dagbag.dags["bank_segmentation_daily"].get_task("validate_features").outlets[0]
+    triggers = dag.timetable.asset_condition.objects
+    assert [(asset.name, asset.uri) for asset in triggers] == [(daily_outlet.name, daily_outlet.uri)]
+    train = dag.get_task("train_segmentation")
+    assert isinstance(train, SparkSubmitOperator)
+    assert Path(train.application) == REPOSITORY_ROOT / "jobs" / "train_segmentation.py"
+    assert dag.get_task("report_training").upstream_task_ids == {"train_segmentation"}
+    assert {name: dag.params[name] for name in ("k_min", "k_max", "chosen_k", "seed", "selection")} == {
+        "k_min": 2, "k_max": 10, "chosen_k": 6, "seed": 42, "selection": "chosen_k",
+    }
+    assert dag.params["algorithms"] == ["kmeans", "bisecting_kmeans", "agglomerative"]

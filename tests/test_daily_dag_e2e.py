@@ -13,6 +13,7 @@ import pytest
 from bankseg import quality, synthetic
 from bankseg.layout import DataLayout
 from bankseg.run_records import read_run_record
+from conftest import platform_ports_env, stop_platform
 
 pytestmark = [pytest.mark.airflow, pytest.mark.spark]
 
@@ -27,9 +28,12 @@ BAD_LINES = {
 }
 
 
-def bankseg_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+ENV = platform_ports_env()
+
+
+def bankseg_cli(data_dir: Path, *args: str, env: dict[str, str] = ENV) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "bankseg.cli", "--data-dir", str(data_dir), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
 def parquet_rows(path: str) -> int:
@@ -49,8 +53,11 @@ def input_file(tmp_path_factory) -> Path:
 def first_run(tmp_path_factory, input_file):
     data_dir = tmp_path_factory.mktemp("data")
     result = bankseg_cli(data_dir, "run", "--input", str(input_file), "--run-date", RUN_DATE)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return data_dir, result
+    try:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        yield data_dir, result
+    finally:
+        stop_platform(data_dir, ENV)
 
 
 def test_run_prints_the_reconciled_counts_and_locations(first_run):
@@ -71,6 +78,40 @@ def test_run_passes_and_prints_every_quality_gate(first_run):
     assert f"Data Docs           file://{layout.quality}/gx/uncommitted/data_docs/local_site/index.html" in result.stdout
 
 
+def test_first_run_trains_through_airflow_and_says_whether_the_model_is_champion(first_run):
+    data_dir, result = first_run
+    layout = DataLayout(str(data_dir))
+    assert "no champion model yet: running bank_segmentation_training" in result.stdout
+    training = read_run_record(layout.run_record(RUN_DATE, "train_segmentation"))
+    assert training["chosen_k"] == 6 and training["model_version"] == "1"
+    if training["champion"]:
+        assert f"champion model      bank_customer_segmentation version 1: KMeans, k=6" in result.stdout
+    else:
+        # About 2,500 customers are too few for stable segments: the gates say so, and nothing is scored.
+        assert f"model version 1 is registered but NOT champion: {'; '.join(training['gate_failures'])}" in result.stdout
+        assert "segments            not scored: no champion model yet" in result.stdout
+        assert parquet_rows(layout.customer_segments) == 0
+
+
+def test_with_a_champion_the_daily_dag_scores_every_customer_and_registers_hive(first_run, input_file):
+    data_dir, _ = first_run
+    layout = DataLayout(str(data_dir))
+    promoted = bankseg_cli(data_dir, "promote", "--version", "1")
+    assert promoted.returncode == 0 and "version 1 is now @champion" in promoted.stdout, promoted.stderr
+    result = bankseg_cli(data_dir, "run", "--input", str(input_file), "--run-date", RUN_DATE)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "no champion model yet" not in result.stdout  # scored by the daily DAG itself
+    scoring = read_run_record(layout.run_record(RUN_DATE, "score_customers"))
+    assert scoring["model_version"] == "1"
+    assert parquet_rows(layout.customer_segments) == scoring["customers_scored"] == parquet_rows(layout.customer_features)
+    for segment in scoring["segments"]:
+        assert f"{segment['segment_id']:>2}  {segment['name']:<46} {segment['customers']:>10,}" in result.stdout
+    assert "champion model      bank_customer_segmentation version 1: KMeans, k=6" in result.stdout
+    assert "seed project      silhouette 0.667" in result.stdout
+    log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}.log").read_text()
+    assert "register_hive" in log and "bank.customer_segments" in log
+
+
 def test_a_broken_delivery_stops_at_its_gate_and_publishes_nothing(tmp_path):
     synthetic.generate_csv(tmp_path / "good.csv", rows=GENERATED_ROWS, seed=7)
     with (tmp_path / "good.csv").open(newline="") as handle:
@@ -81,8 +122,9 @@ def test_a_broken_delivery_stops_at_its_gate_and_publishes_nothing(tmp_path):
         # The export lost its decimal points: 459.00 INR arrives as 45900. Every row still parses.
         lost_points = ([*r[:amount], f"{float(r[amount]):.2f}".replace(".", "")] for r in rows)
         csv.writer(handle).writerows([header, *lost_points])
-    data_dir = tmp_path / "data"
-    result = bankseg_cli(data_dir, "run", "--input", str(broken), "--run-date", RUN_DATE)
+    data_dir, env = tmp_path / "data", platform_ports_env()  # its own HiveServer2 beside the module's
+    result = bankseg_cli(data_dir, "run", "--input", str(broken), "--run-date", RUN_DATE, env=env)
+    stop_platform(data_dir, env)
     assert result.returncode == 1
     assert "curated_transactions on 2016-10-21: FAILED, 1 critical failure(s)" in result.stderr
     assert "CRITICAL  amount                    column_median_to_be_between" in result.stderr

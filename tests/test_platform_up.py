@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bankseg.layout import REPOSITORY_ROOT
-from bankseg.standalone_cluster import free_port
+from conftest import is_loopback, listening_sockets, platform_ports_env
 
 DAG_ID = "bank_segmentation_daily"
 
@@ -34,43 +34,6 @@ def port_answers(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def decode_proc_address(hex_address: str) -> str:
-    """/proc/net/tcp{,6} print an address as 32-bit words in the machine's byte order."""
-    words = [int(hex_address[i : i + 8], 16) for i in range(0, len(hex_address), 8)]
-    packed = b"".join(word.to_bytes(4, sys.byteorder) for word in words)
-    return socket.inet_ntop(socket.AF_INET if len(packed) == 4 else socket.AF_INET6, packed)
-
-
-def listening_sockets(pgid: int) -> set[tuple[str, int]]:
-    """(address, port) of every TCP socket that a process of the group listens on."""
-    inodes = set()
-    for process in Path("/proc").iterdir():
-        if not process.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(process.name)) != pgid:
-                continue
-            for fd in (process / "fd").iterdir():
-                target = os.readlink(fd)
-                if target.startswith("socket:["):
-                    inodes.add(target[len("socket:[") : -1])
-        except (ProcessLookupError, FileNotFoundError):  # the process or fd went away meanwhile
-            continue
-    listening = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            local, state, inode = fields[1], fields[3], fields[9]
-            if state == "0A" and inode in inodes:  # 0A: LISTEN
-                address, port = local.split(":")
-                listening.add((decode_proc_address(address), int(port, 16)))
-    return listening
-
-
-def is_loopback(address: str) -> bool:
-    return address in {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
-
-
 def api(base_url: str, path: str, token: str | None = None, payload: dict | None = None) -> dict:
     headers = {"Content-Type": "application/json"}
     if token:
@@ -84,8 +47,8 @@ def api(base_url: str, path: str, token: str | None = None, payload: dict | None
 @pytest.fixture
 def platform_cli(tmp_path):
     """Runs `python -m bankseg.cli --data-dir tmp_path ...` on a free port; always runs `down` after."""
-    port = free_port()
-    env = {**os.environ, "BANKSEG_AIRFLOW_PORT": str(port)}
+    env = platform_ports_env()
+    port = int(env["BANKSEG_AIRFLOW_PORT"])
 
     def cli(command: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -128,6 +91,14 @@ def test_up_serves_the_dag_on_loopback_and_down_stops_its_process_group(platform
     exposed = {listened for address, listened in sockets if not is_loopback(address)}
     assert not exposed, f"listening beyond loopback: {sorted(sockets)}"
 
+    mlflow_url = re.search(r"MLflow UI    (\S+)", up.stdout).group(1)
+    with urllib.request.urlopen(mlflow_url + "/health", timeout=10) as health:
+        assert health.read().strip() == b"OK"
+    for service in ("hiveserver2", "mlflow"):
+        service_pid = int((tmp_path / "pids" / f"{service}.pid").read_text())
+        service_sockets = listening_sockets(service_pid)
+        assert service_sockets and all(is_loopback(address) for address, _ in service_sockets), (service, service_sockets)
+
     again = cli("up")
     assert again.returncode == 0 and f"airflow: already running (pid {pid})" in again.stdout, again.stdout
 
@@ -138,3 +109,4 @@ def test_up_serves_the_dag_on_loopback_and_down_stops_its_process_group(platform
     assert not port_answers(port)
     assert not (tmp_path / "pids" / "airflow.pid").exists()
     assert "airflow: was not running" in cli("down").stdout
+    assert not list((tmp_path / "pids").glob("*.pid")), "down stops every service"

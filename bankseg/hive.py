@@ -1,0 +1,247 @@
+"""Registers what the daily DAG wrote as Hive tables and views, through HiveServer2.
+
+    register_run("2016-10-21")     # the DAG's register_hive task; returns what it did
+
+The Spark jobs only write Parquet files. This module makes them queryable as database ``bank``
+by analysts (beeline, PyHive, any JDBC/ODBC tool):
+
+* The DDL lives in versioned files under ``hive/``: ``database.hql``, one file per table in
+  ``hive/tables/`` and one per view in ``hive/views/``, applied in file-name order so that a view
+  comes after the views it reads. Every statement is idempotent (IF NOT EXISTS, CREATE OR REPLACE
+  VIEW): registering a date twice changes nothing.
+* Tables are external, over the datasets of the data layout. Partitions are synchronised with the
+  folders (MSCK REPAIR TABLE ... SYNC PARTITIONS): a run's new partitions are added, and a
+  partition whose folder a rerun removed is dropped.
+* A column that the run's Parquet files have and the table lacks is added (ALTER TABLE ... ADD
+  COLUMNS) before the run's partitions are registered; the data registered before keeps its rows
+  and reads null there. A column whose type changed stops the registration with an error instead:
+  no ALTER can convert the files already registered.
+
+Every statement goes through HiveServer2 (Airflow connection ``hiveserver2_default``), never through
+a job's Spark session: the embedded Derby metastore admits one JVM, the server's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyhive.exc import OperationalError
+from thrift.transport.TTransport import TTransportException
+
+from bankseg.layout import REPOSITORY_ROOT, DataLayout
+
+log = logging.getLogger(__name__)
+
+DATABASE = "bank"
+HQL_DIR = REPOSITORY_ROOT / "hive"
+HIVESERVER2_CONN_ID = "hiveserver2_default"
+# Spark's SQL states when a path holds no Parquet file: the run wrote nothing to that dataset.
+NO_FILES_SQL_STATES = {"42K03", "42KD9"}  # PATH_NOT_FOUND, UNABLE_TO_INFER_SCHEMA
+HIVEVAR = re.compile(r"\$\{hivevar:(\w+)\}")
+
+
+class HiveServer2Unavailable(RuntimeError):
+    """HiveServer2 does not answer; the message names the endpoint and what to do."""
+
+
+class HiveRegistrationError(RuntimeError):
+    """HiveServer2 refused a statement, or a dataset cannot be registered as it is; the message says which."""
+
+    def __init__(self, message: str, sql_state: str | None = None):
+        super().__init__(message)
+        self.sql_state = sql_state
+
+
+@dataclass(frozen=True)
+class ExternalTable:
+    """A table of ``bank`` over one Parquet dataset; its DDL is ``hive/tables/<name>.hql``."""
+
+    name: str
+    location: Callable[[DataLayout], str]
+    # The partitions that the run of one date writes, under the location.
+    run_partitions: str
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{DATABASE}.{self.name}"
+
+    @property
+    def ddl_file(self) -> Path:
+        return HQL_DIR / "tables" / f"{self.name}.hql"
+
+
+# The datasets of the daily DAG; a new one is an entry here and a file in hive/tables/.
+TABLES = (
+    ExternalTable("transactions", lambda layout: layout.curated_transactions, "txn_date=*/ingest_date={run_date}"),
+    ExternalTable("quarantine", lambda layout: layout.quarantine, "ingest_date={run_date}"),
+    ExternalTable("customer_features", lambda layout: layout.customer_features, "snapshot_date={run_date}"),
+    ExternalTable("customer_segments", lambda layout: layout.customer_segments, "snapshot_date={run_date}"),
+    ExternalTable("segment_profiles", lambda layout: layout.segment_profiles, "snapshot_date={run_date}"),
+    ExternalTable("segment_migration", lambda layout: layout.segment_migration, "snapshot_date={run_date}"),
+)
+
+
+def view_files() -> list[Path]:
+    """``hive/views/NN_<view>.hql``, in the order they are applied."""
+    return sorted((HQL_DIR / "views").glob("*.hql"))
+
+
+def view_name(view_file: Path) -> str:
+    return view_file.stem.split("_", 1)[1]
+
+
+def hql_statement(path: Path, variables: dict[str, str] | None = None) -> str:
+    """The one statement of an .hql file, ``${hivevar:name}`` replaced as ``beeline --hivevar`` would."""
+    variables = variables or {}
+
+    def value(match: re.Match) -> str:
+        if match.group(1) not in variables:
+            raise HiveRegistrationError(f"{path}: no value given for ${{hivevar:{match.group(1)}}}")
+        return variables[match.group(1)]
+
+    return HIVEVAR.sub(value, path.read_text()).strip().rstrip(";")
+
+
+@contextlib.contextmanager
+def hiveserver2_cursor(conn_id: str) -> Iterator[Any]:
+    """A cursor on one HiveServer2 session, from an Airflow connection; a clear error when unreachable."""
+    # The provider is imported when a task runs, not when the DAG file is parsed.
+    from airflow.providers.apache.hive.hooks.hive import HiveServer2Hook
+
+    hook = HiveServer2Hook(hiveserver2_conn_id=conn_id)
+    try:
+        connection = hook.get_conn()
+    except TTransportException as error:
+        endpoint = hook.get_connection(conn_id)
+        raise HiveServer2Unavailable(
+            f"HiveServer2 at {endpoint.host}:{endpoint.port} (Airflow connection {conn_id}) is unreachable: {error}. "
+            "Start it with `make up` (with the same DATA_DIR), then clear this task or let its retry run."
+        ) from error
+    with contextlib.closing(connection), contextlib.closing(connection.cursor()) as cursor:
+        yield cursor
+
+
+def run_statement(cursor: Any, statement: str) -> list[tuple]:
+    """Run one statement and return its rows (none for DDL). A refusal names the statement and keeps
+    the server's message without its Java stack trace."""
+    try:
+        cursor.execute(statement)
+    except OperationalError as error:
+        status = getattr(error.args[0], "status", None) if error.args else None
+        message = status.errorMessage if status else str(error)
+        raise HiveRegistrationError(
+            f"HiveServer2 refused the statement: {message}\n{statement}", status.sqlState if status else None
+        ) from error
+    return cursor.fetchall() if cursor.description else []
+
+
+def table_columns(cursor: Any, table: ExternalTable) -> dict[str, str]:
+    """The table's data columns (partition columns left out), lower-case name -> Spark type."""
+    rows = run_statement(cursor, f"DESCRIBE TABLE {table.qualified_name}")
+    # All columns come first, then a "# Partition Information" section repeats the partition columns.
+    names = [name for name, _, _ in rows]
+    end = names.index("# Partition Information") if "# Partition Information" in names else len(rows)
+    partition_columns = {name.lower() for name, _, _ in rows[end:] if name and not name.startswith("#")}
+    return {
+        name.lower(): data_type
+        for name, data_type, _ in rows[:end]
+        if name and not name.startswith("#") and name.lower() not in partition_columns
+    }
+
+
+def parquet_columns(cursor: Any, path: str) -> dict[str, str] | None:
+    """The columns of the Parquet files at ``path`` (a glob), lower-case name -> Spark type; None
+    when there is no file."""
+    try:
+        rows = run_statement(cursor, f"DESCRIBE QUERY SELECT * FROM parquet.`{path}`")
+    except HiveRegistrationError as error:
+        if error.sql_state in NO_FILES_SQL_STATES:
+            return None
+        raise
+    return {name.lower(): data_type for name, data_type, _ in rows}
+
+
+def add_new_columns(cursor: Any, table: ExternalTable, layout: DataLayout, run_date: str) -> list[str]:
+    """Add the columns that the run's Parquet files have and the table lacks; return their names."""
+    run_files = f"{table.location(layout)}/{table.run_partitions.format(run_date=run_date)}"
+    in_files = parquet_columns(cursor, run_files)
+    if in_files is None:  # the run wrote nothing to this dataset (an empty batch, say)
+        return []
+    in_table = table_columns(cursor, table)
+    changed = [
+        f"{name} is {in_table[name]} in the table but {data_type} in the files"
+        for name, data_type in in_files.items()
+        if name in in_table and in_table[name] != data_type
+    ]
+    if changed:
+        raise HiveRegistrationError(
+            f"{table.qualified_name}: the Parquet files of {run_date} ({run_files}) changed column types: "
+            f"{'; '.join(changed)}. No ALTER can convert the files registered before, so nothing of "
+            f"{run_date} was registered. Write the column under a new name, or rewrite the dataset and "
+            f"recreate the table (hive/tables/{table.name}.hql)."
+        )
+    new_columns = [name for name in in_files if name not in in_table]
+    if new_columns:
+        definitions = ", ".join(
+            f"`{name}` {in_files[name]} COMMENT 'Added from the Parquet files of {run_date}'" for name in new_columns
+        )
+        run_statement(cursor, f"ALTER TABLE {table.qualified_name} ADD COLUMNS ({definitions})")
+        log.info("%s: added columns %s found in %s", table.qualified_name, new_columns, run_files)
+    return new_columns
+
+
+def partitions(cursor: Any, table: ExternalTable) -> set[str]:
+    return {row[0] for row in run_statement(cursor, f"SHOW PARTITIONS {table.qualified_name}")}
+
+
+def sync_partitions(cursor: Any, table: ExternalTable) -> tuple[list[str], list[str], int]:
+    """Make the table's partitions those of its folders; return (added, dropped, how many now)."""
+    before = partitions(cursor, table)
+    run_statement(cursor, f"MSCK REPAIR TABLE {table.qualified_name} SYNC PARTITIONS")
+    # Drops what the server cached about the table, so files that a rerun replaced are read anew.
+    run_statement(cursor, f"REFRESH TABLE {table.qualified_name}")
+    after = partitions(cursor, table)
+    return sorted(after - before), sorted(before - after), len(after)
+
+
+def register_run(run_date: str, layout: DataLayout | None = None, conn_id: str = HIVESERVER2_CONN_ID) -> dict[str, Any]:
+    """Register what the run of ``run_date`` wrote: the database, every table (new columns first,
+    then partitions) and every view. Registering the same date again changes nothing.
+
+    Returns, per table, the columns and partitions added, the partitions dropped and the partition
+    count, then the views and the seconds it took.
+    """
+    started = time.monotonic()
+    layout = layout or DataLayout.from_env()
+    tables: dict[str, dict[str, Any]] = {}
+    with hiveserver2_cursor(conn_id) as cursor:
+        run_statement(cursor, hql_statement(HQL_DIR / "database.hql"))
+        for table in TABLES:
+            run_statement(cursor, hql_statement(table.ddl_file, {"location": table.location(layout)}))
+            columns_added = add_new_columns(cursor, table, layout, run_date)
+            added, dropped, count = sync_partitions(cursor, table)
+            tables[table.name] = {
+                "columns_added": columns_added,
+                "partitions_added": added,
+                "partitions_dropped": dropped,
+                "partitions": count,
+            }
+            log.info(
+                "%s: %d partitions (%d added, %d dropped)", table.qualified_name, count, len(added), len(dropped)
+            )
+        for view_file in view_files():
+            run_statement(cursor, hql_statement(view_file))
+    return {
+        "run_date": run_date,
+        "database": DATABASE,
+        "tables": tables,
+        "views": [view_name(view_file) for view_file in view_files()],
+        "seconds": round(time.monotonic() - started, 1),
+    }

@@ -1,0 +1,141 @@
+"""Where MLflow tracks runs and registers models, and the registry operations the platform uses.
+
+By default MLflow uses a SQLite database and a local artifact folder under the data directory
+(``DATA_DIR/mlflow``); ``make up`` serves the same store on 127.0.0.1:5000. Set
+``MLFLOW_TRACKING_URI`` (for example ``http://mlflow:5000``) to use a tracking server instead;
+the registry follows it unless ``MLFLOW_REGISTRY_URI`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bankseg.layout import DataLayout
+from bankseg.segmentation import CHAMPION_ALIAS, EXPERIMENT, REGISTERED_MODEL
+
+TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
+PREVIOUS_CHAMPION_TAG = "previous_champion_version"
+
+
+class NoChampionError(LookupError):
+    """The registry has no champion model yet; the message says how to get one."""
+
+
+def default_tracking_uri(layout: DataLayout) -> str:
+    return f"sqlite:///{Path(layout.mlflow).resolve()}/mlflow.db"
+
+
+def default_artifact_root(layout: DataLayout) -> str:
+    return (Path(layout.mlflow).resolve() / "artifacts").as_uri()
+
+
+# MLflow's set_tracking_uri also writes MLFLOW_TRACKING_URI into the environment: remember what this
+# module put there, so that only a URI the user configured counts as a tracking server.
+_uri_set_here: str | None = None
+
+
+def configured_tracking_uri() -> str | None:
+    """The tracking URI the user configured, if any."""
+    value = os.environ.get(TRACKING_URI_ENV)
+    return value if value and value != _uri_set_here else None
+
+
+def tracking_uri(layout: DataLayout) -> str:
+    return configured_tracking_uri() or default_tracking_uri(layout)
+
+
+def configure(layout: DataLayout) -> str:
+    """Point this process's MLflow at the platform's store; returns the experiment id."""
+    global _uri_set_here
+    import mlflow
+
+    configured = configured_tracking_uri()
+    if configured is None:
+        Path(layout.mlflow).mkdir(parents=True, exist_ok=True)
+        _uri_set_here = default_tracking_uri(layout)
+    mlflow.set_tracking_uri(configured or _uri_set_here)
+    experiment = mlflow.get_experiment_by_name(EXPERIMENT)
+    if experiment is None:
+        # A tracking server chooses its own artifact store; the embedded default keeps artifacts beside the database.
+        location = None if configured else default_artifact_root(layout)
+        experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=location)
+    else:
+        experiment_id = experiment.experiment_id
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id
+
+
+def champion_version(layout: DataLayout):
+    """The champion's registered model version, or raise ``NoChampionError``. Its ``version`` may be
+    a number or a string depending on the store: compare ``str(version.version)``."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    configure(layout)
+    try:
+        version = MlflowClient().get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
+    except MlflowException:
+        raise NoChampionError(
+            f"no model has the alias {CHAMPION_ALIAS!r} in {REGISTERED_MODEL!r} at {tracking_uri(layout)}: "
+            "run the DAG bank_segmentation_training (make run does it for you), or promote a version with "
+            "`make promote VERSION=n`"
+        ) from None
+    return version
+
+
+def champion_metrics(layout: DataLayout) -> dict:
+    """The champion's version and the figures its training run logged (silhouette, stability ...)."""
+    from mlflow import MlflowClient
+
+    version = champion_version(layout)
+    return {"version": str(version.version), **MlflowClient().get_run(version.run_id).data.metrics}
+
+
+def promote(layout: DataLayout, version: str) -> str:
+    """Give ``version`` the champion alias; the version it replaces is remembered for a rollback."""
+    from mlflow import MlflowClient
+
+    configure(layout)
+    client = MlflowClient()
+    client.get_model_version(REGISTERED_MODEL, version)  # fails clearly for an unknown version
+    try:
+        current = str(champion_version(layout).version)
+    except NoChampionError:
+        current = None
+    if current is not None and current != str(version):
+        client.set_model_version_tag(REGISTERED_MODEL, str(version), PREVIOUS_CHAMPION_TAG, current)
+    client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, str(version))
+    return f"{REGISTERED_MODEL} version {version} is now @{CHAMPION_ALIAS} (was {current or 'none'})"
+
+
+def rollback(layout: DataLayout) -> str:
+    """Give the champion alias back to the version the current champion replaced."""
+    from mlflow import MlflowClient
+
+    current = champion_version(layout)
+    previous = current.tags.get(PREVIOUS_CHAMPION_TAG)
+    if not previous:
+        raise NoChampionError(f"version {current.version} replaced no earlier champion: nothing to roll back to")
+    MlflowClient().set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, previous)
+    return f"{REGISTERED_MODEL} version {previous} is @{CHAMPION_ALIAS} again (rolled back from {current.version})"
+
+
+def serve_command(layout: DataLayout, host: str, port: int) -> list[str]:
+    """``mlflow server`` over the platform's default store: the UI, tracking API and model registry."""
+    mlflow = Path(sys.executable).parent / "mlflow"
+    return [
+        str(mlflow), "server",
+        "--backend-store-uri", default_tracking_uri(layout),
+        # Clients read and write artifacts through the server, so a remote client needs no file access.
+        "--serve-artifacts", "--artifacts-destination", default_artifact_root(layout),
+        "--host", host, "--port", str(port), "--workers", "1",
+    ]
+
+
+if __name__ == "__main__":
+    # What `make up` starts: python -m bankseg.tracking HOST PORT, with BANKSEG_DATA_DIR set.
+    Path(DataLayout.from_env().mlflow).mkdir(parents=True, exist_ok=True)
+    command = serve_command(DataLayout.from_env(), sys.argv[1], int(sys.argv[2]))
+    os.execv(command[0], command)

@@ -1,0 +1,32 @@
+-- Customer features, written by jobs/customer_features.py: one row per customer and snapshot date.
+-- ${hivevar:location} is the folder of the dataset; see transactions.hql for why the DDL is Spark SQL.
+CREATE TABLE IF NOT EXISTS bank.customer_features (
+  customer_id       STRING        COMMENT 'CustomerID as in the file',
+  recency_days      INT           COMMENT 'Days from the last transaction to the snapshot date',
+  frequency         BIGINT        COMMENT 'Number of transactions up to the snapshot date',
+  monetary_total    DECIMAL(28,2) COMMENT 'Sum of transaction amounts, INR',
+  monetary_mean     DOUBLE        COMMENT 'Mean transaction amount, INR',
+  monetary_max      DECIMAL(18,2) COMMENT 'Largest transaction amount, INR',
+  balance_latest    DECIMAL(18,2) COMMENT 'Latest known account balance, INR; null when none is known',
+  balance_mean      DOUBLE        COMMENT 'Mean account balance over the transactions, INR',
+  spend_to_balance  DOUBLE        COMMENT 'monetary_total / max(balance_mean, 1); null when no balance is known',
+  age               INT           COMMENT 'Age in whole years at the snapshot date; null when the birth date is unknown',
+  age_band          STRING        COMMENT '18-24, 25-34, 35-44, 45-54, 55-64, 65+ or unknown',
+  gender            STRING        COMMENT 'M, F or unknown, from the latest transaction',
+  city              STRING        COMMENT 'Canonical city of the latest transaction',
+  distinct_cities   INT           COMMENT 'Number of distinct cities transacted in',
+  first_txn_date    DATE          COMMENT 'Date of the first transaction',
+  last_txn_date     DATE          COMMENT 'Date of the last transaction',
+  active_span_days  INT           COMMENT 'Days from the first to the last transaction, both included',
+  share_night       DOUBLE        COMMENT 'Share of transactions from 0 to 5 h',
+  share_morning     DOUBLE        COMMENT 'Share of transactions from 6 to 11 h',
+  share_afternoon   DOUBLE        COMMENT 'Share of transactions from 12 to 17 h',
+  share_evening     DOUBLE        COMMENT 'Share of transactions from 18 to 23 h',
+  preferred_daypart STRING        COMMENT 'night, morning, afternoon or evening: the part of the day with the highest share',
+  share_weekend     DOUBLE        COMMENT 'Share of transactions on Saturday or Sunday',
+  snapshot_date     DATE          COMMENT 'Partition: the date the features describe (the run date)'
+)
+USING parquet
+PARTITIONED BY (snapshot_date)
+COMMENT 'One feature row per customer and snapshot date, from the transactions dated and delivered by then; input of the segmentation'
+LOCATION '${hivevar:location}';

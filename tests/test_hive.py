@@ -1,0 +1,310 @@
+"""The Hive layer against a real HiveServer2 (the platform's Spark Thrift Server on a free port):
+what the real jobs wrote is registered, queryable by analysts through PyHive, and stays right
+across reruns, concurrent queries, new columns and a server restart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from pyhive import hive
+from pyspark.sql import functions as F
+
+from bankseg import platform, synthetic, tracking
+from bankseg.hive import (
+    TABLES,
+    ExternalTable,
+    HiveRegistrationError,
+    HiveServer2Unavailable,
+    register_run,
+    view_files,
+    view_name,
+)
+from bankseg.layout import DataLayout
+from bankseg.standalone_cluster import free_port
+from jobs import customer_features, score_customers, train_segmentation
+from jobs import etl_transactions as etl
+from conftest import is_loopback, listening_sockets
+
+pytestmark = [pytest.mark.spark, pytest.mark.timeout(600)]
+
+RUN_DATE = "2016-10-21"
+GENERATED_ROWS = 48
+# Two lines the ETL quarantines, so the quarantine table has a partition too.
+BAD_LINES = [
+    "T900001,C1010014,5/5/85,M,DELHI,100.00,2/8/16",  # MALFORMED_ROW
+    "T900002,C1010013,5/5/85,M,DELHI,100.00,2/8/16,101010,-10",  # INVALID_AMOUNT
+]
+VIEWS = [view_name(path) for path in view_files()]
+SPEND_VIEWS = [view for view in VIEWS if view.startswith("v_spend_by_")]
+
+
+class Server(NamedTuple):
+    port: int
+    env: dict[str, str]
+
+
+def query(server: Server, sql: str) -> list[tuple]:
+    """What an analyst's PyHive session gets."""
+    with hive.connect(host=platform.HIVE_HOST, port=server.port, database="bank", username="analyst") as connection:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+def catalog_state(server: Server) -> dict:
+    """The names of tables and views, and every table's partitions and row count."""
+    return {
+        "names": sorted(row[1] for row in query(server, "SHOW TABLES IN bank")),
+        "partitions": {table.name: registered_partitions(server, table) for table in TABLES},
+        "rows": {table.name: registered_rows(server, table) for table in TABLES},
+    }
+
+
+def registered_partitions(server: Server, table: ExternalTable) -> list[str]:
+    return sorted(row[0] for row in query(server, f"SHOW PARTITIONS {table.qualified_name}"))
+
+
+def registered_rows(server: Server, table: ExternalTable) -> int:
+    return query(server, f"SELECT count(*) FROM {table.qualified_name}")[0][0]
+
+
+def land(layout: DataLayout, lines: list[str]) -> None:
+    landing = Path(layout.landing_for(RUN_DATE))
+    shutil.rmtree(landing, ignore_errors=True)
+    landing.mkdir(parents=True)
+    (landing / "bank_transactions.csv").write_text("\n".join([synthetic.HEADER, *lines]) + "\n")
+
+
+def run_jobs(spark, layout: DataLayout) -> None:
+    etl.run(spark, layout, RUN_DATE)
+    customer_features.run(spark, layout, RUN_DATE)
+    # The segment tables need a champion model: a small KMeans-only training the first time.
+    try:
+        tracking.champion_version(layout)
+    except tracking.NoChampionError:
+        trained = train_segmentation.run(
+            spark, layout, RUN_DATE, k_min=2, k_max=3, chosen_k=3, algorithms="kmeans", sample_size=1_000
+        )
+        tracking.promote(layout, trained["model_version"])
+    score_customers.run(spark, layout, RUN_DATE)
+
+
+def parquet_rows(spark, path: str) -> int:
+    return spark.read.parquet(path).count()
+
+
+@pytest.fixture(scope="module")
+def layout(tmp_path_factory) -> DataLayout:
+    return DataLayout(str(tmp_path_factory.mktemp("hive") / "data"))
+
+
+@pytest.fixture(scope="module")
+def generated_lines(tmp_path_factory) -> list[str]:
+    path = tmp_path_factory.mktemp("generated") / "bank_transactions.csv"
+    synthetic.generate_csv(path, rows=GENERATED_ROWS, seed=11)
+    return path.read_text().splitlines()[1:]
+
+
+@pytest.fixture(scope="module")
+def hiveserver2(layout):
+    """The platform's HiveServer2 for the module's data directory, started as `make run` starts it,
+    with the Airflow connection hiveserver2_default pointing at it; stopped by its process group."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(platform.HIVE_PORT_ENV, str(free_port()))
+        env = platform.platform_env(layout)
+        patch.setenv("AIRFLOW_CONN_HIVESERVER2_DEFAULT", env["AIRFLOW_CONN_HIVESERVER2_DEFAULT"])
+        started = time.monotonic()
+        platform.ensure_hiveserver2(layout, env)
+        print(f"HiveServer2 healthy after {time.monotonic() - started:.1f} s")
+        try:
+            yield Server(platform.hive_port(), env)
+        finally:
+            platform.stop_service(platform.hiveserver2_service(), layout)
+
+
+@pytest.fixture(scope="module")
+def registered(spark, layout, generated_lines, hiveserver2) -> dict:
+    """The real jobs' output for RUN_DATE, registered once."""
+    land(layout, generated_lines + BAD_LINES)
+    run_jobs(spark, layout)
+    result = register_run(RUN_DATE, layout)
+    print(f"registration of {RUN_DATE}: {result['seconds']} s")
+    return result
+
+
+def test_hiveserver2_down_names_the_endpoint_and_what_to_do(layout, monkeypatch):
+    unused_port = free_port()
+    monkeypatch.setenv(platform.HIVE_PORT_ENV, str(unused_port))
+    connection = platform.platform_env(layout)["AIRFLOW_CONN_HIVESERVER2_DEFAULT"]
+    monkeypatch.setenv("AIRFLOW_CONN_HIVESERVER2_NOWHERE", connection)
+    with pytest.raises(HiveServer2Unavailable, match=rf"127\.0\.0\.1:{unused_port} .*hiveserver2_nowhere.*`make up`"):
+        register_run(RUN_DATE, layout, conn_id="hiveserver2_nowhere")
+
+
+def test_hiveserver2_listens_on_loopback_only(hiveserver2, layout):
+    pid = int(platform.hiveserver2_service().pid_file(layout).read_text())
+    sockets = listening_sockets(pid)
+    assert hiveserver2.port in {port for _, port in sockets}
+    assert all(is_loopback(address) for address, _ in sockets), sorted(sockets)
+
+
+def test_tables_views_and_the_run_partitions_are_registered(registered, hiveserver2, layout):
+    tables_and_views = sorted(row[1] for row in query(hiveserver2, "SHOW TABLES IN bank"))
+    assert tables_and_views == sorted([table.name for table in TABLES] + VIEWS)
+    assert sorted(row[1] for row in query(hiveserver2, "SHOW VIEWS IN bank")) == sorted(VIEWS)
+    for table in TABLES:
+        on_disk = sorted(
+            str(path.relative_to(table.location(layout)))
+            for path in Path(table.location(layout)).glob(table.run_partitions.format(run_date=RUN_DATE))
+        )
+        assert on_disk, f"the jobs wrote nothing to {table.name}"
+        # The .hql files declare exactly the columns and types the jobs write.
+        assert registered["tables"][table.name]["columns_added"] == [], table.name
+        assert registered["tables"][table.name]["partitions_added"] == on_disk
+
+
+def test_every_table_view_and_column_has_a_comment(registered, hiveserver2):
+    for name in [table.name for table in TABLES] + VIEWS:
+        rows = query(hiveserver2, f"DESCRIBE TABLE EXTENDED bank.{name}")
+        names = [row[0] for row in rows]
+        columns = rows[: names.index("")] if "" in names else rows
+        uncommented = [column for column, _, comment in columns if not column.startswith("#") and not comment]
+        assert uncommented == [], f"{name}: columns without a comment"
+        assert dict((row[0], row[1]) for row in rows).get("Comment"), f"{name} has no comment"
+
+
+def test_counts_equal_the_parquet_outputs(registered, hiveserver2, spark, layout):
+    for table in TABLES:
+        assert registered_rows(hiveserver2, table) == parquet_rows(spark, table.location(layout)), table.name
+
+    curated = spark.read.parquet(layout.curated_transactions)
+    expected = tuple(curated.agg(F.count("*"), F.sum("amount")).first())
+    for view in SPEND_VIEWS:
+        assert query(hiveserver2, f"SELECT sum(transactions), sum(amount_total) FROM bank.{view}")[0] == expected, view
+    features = spark.read.parquet(layout.customer_features)
+    newest_snapshot = features.where(F.col("snapshot_date") == features.agg(F.max("snapshot_date")).first()[0])
+    assert query(hiveserver2, "SELECT count(*) FROM bank.v_customers")[0][0] == newest_snapshot.count()
+
+
+def test_spend_by_city_answers_the_dashboard_question(registered, hiveserver2, spark, layout):
+    by_city = spark.read.parquet(layout.curated_transactions).groupBy("city").agg(
+        F.countDistinct("customer_id"), F.count("*"), F.sum("amount")
+    )
+    answer = query(hiveserver2, "SELECT city, customers, transactions, amount_total FROM bank.v_spend_by_city")
+    assert sorted(answer) == sorted(tuple(row) for row in by_city.collect())
+
+
+def test_views_show_age_bands_never_birth_dates(registered, hiveserver2, spark, layout):
+    for view in VIEWS:
+        columns = [row[0] for row in query(hiveserver2, f"DESCRIBE TABLE bank.{view}")]
+        assert not [c for c in columns if "dob" in c or "birth" in c or c in ("age", "age_at_txn")], view
+    # The view's age bands are the features job's, transaction by transaction.
+    expected = spark.read.parquet(layout.curated_transactions).select(
+        "transaction_id", customer_features.age_band(F.col("age_at_txn"))
+    )
+    assert sorted(query(hiveserver2, "SELECT transaction_id, age_band FROM bank.v_transactions")) == sorted(
+        tuple(row) for row in expected.collect()
+    )
+
+
+def test_registering_again_changes_nothing(registered, hiveserver2, layout):
+    before = catalog_state(hiveserver2)
+    again = register_run(RUN_DATE, layout)
+    assert catalog_state(hiveserver2) == before
+    for table in TABLES:
+        assert again["tables"][table.name] == {
+            "columns_added": [],
+            "partitions_added": [],
+            "partitions_dropped": [],
+            "partitions": len(before["partitions"][table.name]),
+        }
+
+
+def test_an_analyst_query_during_registration_does_not_fail(registered, hiveserver2, layout):
+    analyst_sql = "SELECT city, transactions FROM bank.v_spend_by_city ORDER BY city"
+    expected = query(hiveserver2, analyst_sql)
+    answers, errors = [], []
+    registration_done = threading.Event()
+
+    def analyst() -> None:
+        while not registration_done.is_set():
+            try:
+                answers.append(query(hiveserver2, analyst_sql))
+            except Exception as error:  # any failure is what this test looks for
+                errors.append(error)
+
+    thread = threading.Thread(target=analyst)
+    thread.start()
+    try:
+        register_run(RUN_DATE, layout)
+    finally:
+        registration_done.set()
+        thread.join(timeout=120)
+    assert errors == []
+    assert len(answers) >= 2 and all(answer == expected for answer in answers)
+
+
+def test_a_rerun_that_replaced_the_dates_files_is_registered(registered, hiveserver2, spark, layout, generated_lines):
+    dates = sorted({fields[6] for fields in csv.reader(io.StringIO("\n".join(generated_lines)))})
+    # The corrected delivery lacks one transaction date: the rerun replaces every file of the run
+    # and removes that date's partition.
+    dropped_date = dates[0]
+    kept_lines = [line for line in generated_lines if next(csv.reader([line]))[6] != dropped_date]
+    land(layout, kept_lines + BAD_LINES)
+    run_jobs(spark, layout)
+
+    result = register_run(RUN_DATE, layout)
+
+    dropped = result["tables"]["transactions"]["partitions_dropped"]
+    assert len(dropped) == 1 and dropped[0].endswith(f"/ingest_date={RUN_DATE}")
+    for table in TABLES:
+        assert registered_rows(hiveserver2, table) == parquet_rows(spark, table.location(layout)), table.name
+
+
+def test_a_new_parquet_column_is_added_without_losing_data(registered, hiveserver2, spark, layout):
+    next_date = "2016-10-22"
+    earlier_rows = query(hiveserver2, "SELECT count(*) FROM bank.customer_features")[0][0]
+    snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
+    with_new_column = snapshot.withColumn("loyalty_score", F.lit(0.5))
+    with_new_column.write.parquet(f"{layout.customer_features}/snapshot_date={next_date}")
+
+    result = register_run(next_date, layout)
+
+    assert result["tables"]["customer_features"]["columns_added"] == ["loyalty_score"]
+    assert result["tables"]["customer_features"]["partitions_added"] == [f"snapshot_date={next_date}"]
+    scores_per_snapshot = "SELECT CAST(snapshot_date AS STRING), count(loyalty_score) FROM bank.customer_features"
+    counts = dict(query(hiveserver2, f"{scores_per_snapshot} GROUP BY snapshot_date"))
+    assert counts == {RUN_DATE: 0, next_date: snapshot.count()}
+    assert query(hiveserver2, "SELECT count(*) FROM bank.customer_features")[0][0] == earlier_rows + snapshot.count()
+    comments = {row[0]: row[2] for row in query(hiveserver2, "DESCRIBE TABLE bank.customer_features")}
+    assert comments["loyalty_score"] == f"Added from the Parquet files of {next_date}"
+
+
+def test_a_changed_column_type_is_refused_and_nothing_of_the_date_registered(registered, hiveserver2, spark, layout):
+    bad_date = "2016-10-23"
+    bad_snapshot = f"{layout.customer_features}/snapshot_date={bad_date}"
+    snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
+    snapshot.withColumn("frequency", F.col("frequency").cast("string")).write.parquet(bad_snapshot)
+    try:
+        with pytest.raises(HiveRegistrationError, match="frequency is bigint in the table but string in the files"):
+            register_run(bad_date, layout)
+        partitions = [row[0] for row in query(hiveserver2, "SHOW PARTITIONS bank.customer_features")]
+        assert f"snapshot_date={bad_date}" not in partitions
+    finally:
+        shutil.rmtree(bad_snapshot)
+
+
+def test_tables_survive_a_restart(registered, hiveserver2, layout):
+    before = catalog_state(hiveserver2)
+    assert platform.stop_service(platform.hiveserver2_service(), layout)
+    started = time.monotonic()
+    platform.ensure_hiveserver2(layout, hiveserver2.env)
+    print(f"HiveServer2 restarted in {time.monotonic() - started:.1f} s")
+    assert catalog_state(hiveserver2) == before

@@ -1,0 +1,110 @@
+"""The segmentation model's own logic on hand-made numbers: inputs, nearest centroid, names, ids, gates."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bankseg import segmentation
+from bankseg.segmentation import Preprocessing, Segment, SegmentationModel
+
+PREPROCESSING = Preprocessing(
+    medians={"balance_latest": 999.0},
+    means=[10.0, 1.0, 5.0, 8.0],
+    stds=[2.0, 0.5, 1.0, 2.0],
+)
+
+
+def customers(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(segmentation.INPUT_COLUMNS))
+
+
+def test_inputs_are_logged_imputed_and_scaled():
+    scaled = PREPROCESSING.transformed(customers((12, 3, 99, None), (10, 0, 0, 0)))
+    expected_first = [(12 - 10) / 2, (math.log(4) - 1) / 0.5, (math.log(100) - 5) / 1, (math.log(1000) - 8) / 2]
+    assert scaled[0] == pytest.approx(expected_first)
+    assert scaled[1] == pytest.approx([0, -2, -5, -4])
+
+
+def test_inverse_gives_feature_units_back():
+    frame = customers((30, 2, 450.0, 16_000.0))
+    back = PREPROCESSING.inverse(PREPROCESSING.transformed(frame))
+    assert back.to_numpy()[0] == pytest.approx([30, 2, 450, 16_000])
+
+
+def model_with(centroids, segments) -> SegmentationModel:
+    return SegmentationModel(preprocessing=PREPROCESSING, centroids=centroids, segments=segments)
+
+
+def test_predict_answers_the_nearest_centroids_segment():
+    model = model_with(
+        [[0, 0, 0, 0], [0, 0, 3, 3]],
+        [Segment(7, "everyday", "…"), Segment(3, "affluent", "…")],
+    )
+    near_second = (10, math.e - 1, math.exp(8) - 1, math.exp(14) - 1)  # scaled (0, 0, 3, 3)
+    result = model.predict(None, customers((10, math.e - 1, math.exp(5) - 1, math.exp(8) - 1), near_second))
+    assert result.to_dict("list") == {"segment_id": [7, 3], "segment_name": ["everyday", "affluent"]}
+    assert str(result["segment_id"].dtype) == "int32"
+
+
+POPULATION = pd.Series({"balance_latest": 16_000.0, "monetary_mean": 460.0, "recency_days": 54.0, "frequency": 1.2})
+
+
+@pytest.mark.parametrize(
+    ("profile", "name"),
+    [
+        ({"balance_latest": 60_000, "monetary_mean": 150, "recency_days": 54, "frequency": 1.0}, "affluent occasional small-ticket savers"),
+        ({"balance_latest": 2_000, "monetary_mean": 2_000, "recency_days": 30, "frequency": 1.0}, "low-balance recent occasional big-ticket spenders"),
+        ({"balance_latest": 16_000, "monetary_mean": 460, "recency_days": 70, "frequency": 2.4}, "mid-balance lapsing frequent everyday spenders"),
+        ({"balance_latest": 50_000, "monetary_mean": 3_000, "recency_days": 54, "frequency": 1.0}, "affluent occasional big-ticket spenders"),
+    ],
+)
+def test_names_come_from_the_profile_against_all_customers(profile, name):
+    found, description = segmentation.describe(pd.Series(profile, dtype=float), POPULATION)
+    assert found == name
+    assert f"median balance {profile['balance_latest']:,.0f} INR" in description
+
+
+def test_repeated_names_are_numbered():
+    assert segmentation.unique_names(["a", "b", "a", "a"]) == ["a", "b", "a 2", "a 3"]
+
+
+def test_a_retrain_keeps_ids_and_names_of_matching_segments():
+    previous = model_with(
+        [[0, 0, 0, 0], [0, 0, 3, 3], [0, 0, -3, -3]],
+        [Segment(1, "everyday", "old"), Segment(2, "rich", "old"), Segment(3, "poor", "old")],
+    )
+    # The new fit found the same three groups in another order, plus a new one far from all of them.
+    new_centroids = np.array([[0, 0, -2.9, -3.1], [5, 5, 0, 0], [0.1, 0, 0, 0], [0, 0, 3.2, 2.8]])
+    profiles = pd.DataFrame([{"balance_latest": 16_000, "monetary_mean": 460, "recency_days": 54, "frequency": 1.2}] * 4)
+    segments = segmentation.name_segments(profiles, POPULATION, new_centroids, PREPROCESSING, previous)
+    assert [(s.segment_id, s.name) for s in segments] == [
+        (3, "poor"),
+        (4, "mid-balance occasional everyday spenders"),
+        (1, "everyday"),
+        (2, "rich"),
+    ]
+    assert segments[0].description.startswith("median balance 16,000 INR")  # new figures, kept name
+
+
+def test_the_first_model_numbers_segments_from_one():
+    profiles = pd.DataFrame([{"balance_latest": 16_000, "monetary_mean": 460, "recency_days": 54, "frequency": 1.2}] * 2)
+    segments = segmentation.name_segments(profiles, POPULATION, np.zeros((2, 4)), PREPROCESSING, None)
+    assert [(s.segment_id, s.name) for s in segments] == [
+        (1, "mid-balance occasional everyday spenders"),
+        (2, "mid-balance occasional everyday spenders 2"),
+    ]
+
+
+def test_quality_gates_say_why_a_model_cannot_be_champion():
+    assert segmentation.quality_gate_failures([0.5, 0.3, 0.2], 0.3, 0.9) == []
+    failures = segmentation.quality_gate_failures([0.995, 0.005], 0.1, 0.5)
+    assert failures == [
+        "smallest segment holds 0.50% of customers (minimum 1%)",
+        "silhouette 0.100 is below the floor 0.15",
+        "stability ARI 0.500 between bootstrap fits is below 0.8",
+    ]
+    assert segmentation.quality_gate_failures([0.5, 0.5], float("nan"), 0.9) == ["silhouette nan is below the floor 0.15"]

@@ -1,0 +1,162 @@
+"""Training, registry, scoring and serving against a real MLflow store (SQLite under a temp data dir)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bankseg import segmentation, synthetic, tracking
+from bankseg.layout import DataLayout
+from bankseg.platform import http_answers
+from bankseg.standalone_cluster import free_port
+from jobs import customer_features, score_customers, train_segmentation
+from jobs import etl_transactions as etl
+
+pytestmark = pytest.mark.spark
+
+RUN_DATE = "2016-10-21"
+ROWS = 6_000
+TRAINING = {"k_min": 2, "k_max": 4, "chosen_k": 4, "sample_size": 1_500}
+
+
+@pytest.fixture(scope="module")
+def trained(spark, tmp_path_factory):
+    root = tmp_path_factory.mktemp("training")
+    layout = DataLayout(str(root / "data"))
+    landing = Path(layout.landing_for(RUN_DATE))
+    landing.mkdir(parents=True)
+    synthetic.generate_csv(landing / "bank_transactions.csv", rows=ROWS, seed=21)
+    etl.run(spark, layout, RUN_DATE)
+    customer_features.run(spark, layout, RUN_DATE)
+    first = train_segmentation.run(spark, layout, RUN_DATE, seed=42, **TRAINING)
+    return layout, first
+
+
+def mlflow_client(layout: DataLayout):
+    from mlflow import MlflowClient
+
+    tracking.configure(layout)
+    return MlflowClient()
+
+
+def test_training_logs_a_parent_run_and_one_nested_run_per_algorithm_and_k(spark, trained):
+    layout, record = trained
+    client = mlflow_client(layout)
+    children = client.search_runs(
+        [record["experiment_id"]], filter_string=f"tags.mlflow.parentRunId = '{record['parent_run_id']}'"
+    )
+    names = sorted(run.info.run_name for run in children)
+    assert names == sorted(f"{a}-k{k}" for a in train_segmentation.ALGORITHMS for k in (2, 3, 4))
+    kmeans_k4 = next(run for run in children if run.info.run_name == "kmeans-k4")
+    for metric in ("silhouette_spark", "silhouette_sample", "wcss", "davies_bouldin", "calinski_harabasz", "min_share"):
+        assert math_finite(kmeans_k4.data.metrics[metric]), metric
+    artifacts = {item.path for item in client.list_artifacts(record["parent_run_id"], "plots")}
+    assert artifacts == {f"plots/{name}.png" for name in ("elbow", "silhouette_vs_k", "silhouette_chosen", "segment_profiles", "projection_2d", "dendrogram")}
+    parent = client.get_run(record["parent_run_id"])
+    (dataset,) = parent.inputs.dataset_inputs
+    assert dataset.dataset.name == f"customer_features@{RUN_DATE}"
+    snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
+    assert dataset.dataset.digest == train_segmentation.content_hash(snapshot)
+    assert parent.data.params["customers"] == str(snapshot.count())
+
+
+def math_finite(value: float) -> bool:
+    return value == value and abs(value) != float("inf")
+
+
+def test_the_chosen_model_is_registered_with_its_gate_verdict(trained):
+    layout, record = trained
+    client = mlflow_client(layout)
+    version = client.get_model_version(segmentation.REGISTERED_MODEL, record["model_version"])
+    assert version.tags["quality_gates"] == ("passed" if record["champion"] else "; ".join(record["gate_failures"]))
+    assert record["chosen_k"] == 4 and len(record["segments"]) == 4
+    assert sum(row["customers"] for row in record["segments"]) == record["customers"]
+    if record["champion"]:
+        assert str(tracking.champion_version(layout).version) == record["model_version"]
+
+
+def test_scoring_assigns_every_customer_and_profiles_reconcile(spark, trained):
+    layout, record = trained
+    tracking.promote(layout, record["model_version"])
+    scored = score_customers.run(spark, layout, RUN_DATE)
+    features = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
+    segments = spark.read.parquet(layout.customer_segments)
+    assert segments.count() == features.count() == scored["customers_scored"]
+    assert segments.select("customer_id").distinct().count() == features.count()
+    ids = {row["segment_id"] for row in record["segments"]}
+    assert {row[0] for row in segments.select("segment_id").distinct().collect()} <= ids
+    profiles = spark.read.parquet(layout.segment_profiles).collect()
+    assert sum(row["customers"] for row in profiles) == features.count()
+    assert sum(row["share"] for row in profiles) == pytest.approx(1.0)
+    migration = spark.read.parquet(layout.segment_migration).collect()
+    assert {row["from_segment_id"] for row in migration} == {None}  # the first scored day: everyone is new
+
+
+def test_a_retrain_keeps_segment_ids_and_names(spark, trained):
+    layout, first = trained
+    tracking.promote(layout, first["model_version"])
+    second = train_segmentation.run(spark, layout, RUN_DATE, seed=7, **TRAINING)
+    assert int(second["model_version"]) == int(first["model_version"]) + 1
+    before = {row["segment_id"]: row["name"] for row in first["segments"]}
+    after = {row["segment_id"]: row["name"] for row in second["segments"]}
+    assert after == before
+
+
+def test_promotion_and_rollback_are_one_call_each(trained):
+    layout, first = trained
+    tracking.promote(layout, first["model_version"])
+    newer = str(int(first["model_version"]) + 1)
+    assert "is now @champion" in tracking.promote(layout, newer)
+    assert str(tracking.champion_version(layout).version) == newer
+    assert f"version {first['model_version']} is @champion again" in tracking.rollback(layout)
+    assert str(tracking.champion_version(layout).version) == first["model_version"]
+
+
+def test_served_predictions_equal_the_batch_scores(spark, trained, tmp_path):
+    layout, record = trained
+    tracking.promote(layout, record["model_version"])
+    score_customers.run(spark, layout, RUN_DATE)
+    features = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
+    batch = spark.read.parquet(layout.customer_segments).join(features, "customer_id").orderBy("customer_id").limit(200)
+    rows = batch.select("customer_id", "segment_id", "segment_name", *segmentation.INPUT_COLUMNS).collect()
+
+    port = free_port()
+    # The scoring server runs uvicorn from the venv's bin folder, as `make serve` does.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = {**os.environ, "PATH": path, tracking.TRACKING_URI_ENV: tracking.tracking_uri(layout)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "mlflow"), "models", "serve", "-m",
+         f"models:/{segmentation.REGISTERED_MODEL}@{segmentation.CHAMPION_ALIAS}",
+         "--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=(tmp_path / "serve.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/ping", server, tmp_path / "serve.log")
+        records = [{column: float(row[column]) if row[column] is not None else None for column in segmentation.INPUT_COLUMNS} for row in rows]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations",
+            data=json.dumps({"dataframe_records": records}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            served = json.loads(response.read())["predictions"]
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    assert [(p["segment_id"], p["segment_name"]) for p in served] == [(r["segment_id"], r["segment_name"]) for r in rows]
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not http_answers(url, accepts=lambda _: True):
+        assert process.poll() is None, f"mlflow models serve exited while starting:\n{log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"{url} did not answer within {timeout} s"
+        time.sleep(1)
