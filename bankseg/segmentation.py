@@ -13,7 +13,6 @@ describe the segments afterwards, in the profiles.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +104,10 @@ class SegmentationModel(PythonModel):
     def centroids_in_feature_units(self) -> pd.DataFrame:
         return self.preprocessing.inverse(np.array(self.centroids))
 
+    def highest_segment_id(self) -> int:
+        """The highest id this model or any model before it gave out."""
+        return max([s.segment_id for s in self.segments] + [self.metadata.get("highest_segment_id", 0)])
+
 
 # ---------------------------------------------------------------- names from profiles
 
@@ -136,13 +139,17 @@ def describe(profile: pd.Series, population: pd.Series) -> tuple[str, str]:
     return name, description
 
 
-def unique_names(names: list[str]) -> list[str]:
-    """Two segments may earn the same words; number the repeats so every name is distinct."""
-    seen: dict[str, int] = {}
+def unique_names(names: list[str], taken: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """``names`` made distinct from each other and from ``taken``: repeats get a number."""
+    used = set(taken)
     result = []
     for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        result.append(name if seen[name] == 1 else f"{name} {seen[name]}")
+        candidate, number = name, 1
+        while candidate in used:
+            number += 1
+            candidate = f"{name} {number}"
+        used.add(candidate)
+        result.append(candidate)
     return result
 
 
@@ -167,17 +174,19 @@ def name_segments(
         return [Segment(index + 1, names[index], derived[index][1]) for index in range(len(derived))]
     previous_centroids = preprocessing.transformed(previous.centroids_in_feature_units())
     matches = match_to_previous(centroids, previous_centroids)
-    next_id = max(segment.segment_id for segment in previous.segments) + 1
+    kept = {index: previous.segments[matches[index]] for index in matches}
+    new_indexes = [index for index in range(len(derived)) if index not in kept]
+    # New names must differ from the kept ones, which never change.
+    new_names = unique_names([derived[index][0] for index in new_indexes], {s.name for s in kept.values()})
+    # Ids are never reused, not even those of segments a smaller model dropped: history stays unambiguous.
+    next_id = previous.highest_segment_id() + 1
     segments = []
-    for index, (name, description) in enumerate(derived):
-        if index in matches:
-            kept = previous.segments[matches[index]]
-            segments.append(Segment(kept.segment_id, kept.name, description))
+    for index, (_, description) in enumerate(derived):
+        if index in kept:
+            segments.append(Segment(kept[index].segment_id, kept[index].name, description))
         else:
-            segments.append(Segment(next_id, name, description))
+            segments.append(Segment(next_id, new_names[new_indexes.index(index)], description))
             next_id += 1
-    for segment, name in zip(segments, unique_names([segment.name for segment in segments])):
-        segment.name = name
     return segments
 
 
@@ -200,16 +209,3 @@ def quality_gate_failures(shares: list[float], silhouette: float, stability_ari:
     if not math.isfinite(stability_ari) or stability_ari < MIN_STABILITY_ARI:
         failures.append(f"stability ARI {stability_ari:.3f} between bootstrap fits is below {MIN_STABILITY_ARI}")
     return failures
-
-
-def to_json(model: SegmentationModel) -> str:
-    return json.dumps(
-        {
-            "inputs": [spec.__dict__ for spec in MODEL_INPUTS],
-            "preprocessing": model.preprocessing.__dict__,
-            "centroids": model.centroids,
-            "segments": [segment.__dict__ for segment in model.segments],
-            "metadata": model.metadata,
-        },
-        indent=2,
-    )

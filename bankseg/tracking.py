@@ -122,6 +122,16 @@ def rollback(layout: DataLayout) -> str:
     return f"{REGISTERED_MODEL} version {previous} is @{CHAMPION_ALIAS} again (rolled back from {current.version})"
 
 
+def serve_model_command(port: int) -> list[str]:
+    """``mlflow models serve`` on the champion alias, on loopback; run it with ``MLFLOW_TRACKING_URI`` set
+    and the venv's bin folder on ``PATH`` (the scoring server is uvicorn)."""
+    return [
+        str(Path(sys.executable).parent / "mlflow"), "models", "serve",
+        "-m", f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}",
+        "--env-manager", "local", "--host", "127.0.0.1", "--port", str(port),
+    ]
+
+
 def serve_command(layout: DataLayout, host: str, port: int) -> list[str]:
     """``mlflow server`` over the platform's default store: the UI, tracking API and model registry."""
     mlflow = Path(sys.executable).parent / "mlflow"

@@ -18,7 +18,7 @@ feature row per customer, with a Great Expectations gate after each layer.
 * **Asset:** `bankseg_customer_features` is updated once the features passed their gate; it
   starts `bank_segmentation_training`.
 * **Scoring:** `score_customers` applies the MLflow model `bank_customer_segmentation@champion` to
-  every customer (segments, profiles, migration since the previous day). Without a champion it is
+  every customer (segments, profiles, migration since the previous scored snapshot). Without a champion it is
   skipped and the log says how to get one.
 * **Hive:** `register_hive` registers the run's partitions (and new columns) of every table of
   database `bank` through HiveServer2, for analysts.

@@ -34,21 +34,6 @@ UNKNOWN_AGE_BAND = "unknown"
 # Parts of the day by transaction hour, as a branch's CRM team reads them.
 DAYPARTS = (("night", 0, 5), ("morning", 6, 11), ("afternoon", 12, 17), ("evening", 18, 23))
 
-# What the segmentation model reads. Derived from transactions, so never null ...
-MODEL_INPUTS_NEVER_NULL = (
-    "recency_days",
-    "frequency",
-    "monetary_total",
-    "monetary_mean",
-    "monetary_max",
-    "active_span_days",
-    *(f"share_{name}" for name, _, _ in DAYPARTS),
-    "share_weekend",
-)
-# ... except the balance-based ones: null for a customer without any known balance (0.2% of real
-# customers), which the model's pipeline imputes.
-MODEL_INPUTS_IMPUTED = ("balance_latest", "spend_to_balance")
-
 
 def age_band(age: Column) -> Column:
     chain = F.when(age.isNull(), UNKNOWN_AGE_BAND)

@@ -122,13 +122,14 @@ def spark_fit(data: DataFrame, algorithm: str, k: int, seed: int, sample_size: i
     within = float(model.summary.trainingCost)
     # The inputs are standardised over these rows, so the total sum of squares is rows x inputs.
     between = len(MODEL_INPUTS) * total - within
+    found = len(sizes)  # bisecting KMeans stops early when no cluster can be split further
     sample = stratified_sample(predictions, k, sample_size, total, seed)
     points, labels = np.vstack(sample["x"].to_numpy()), sample["cluster"].to_numpy()
     metrics = {
         "silhouette_spark": ClusteringEvaluator(featuresCol="x", predictionCol="cluster").evaluate(predictions),
         **sample_metrics(points, labels),
         "wcss": within,
-        "calinski_harabasz": (between / (k - 1)) / (within / (total - k)) if within > 0 else float("inf"),
+        "calinski_harabasz": (between / (found - 1)) / (within / (total - found)) if within > 0 and 1 < found < total else float("nan"),
         "min_share": min(sizes) / total,
     }
     return {"model": model, "sizes": sizes, "metrics": metrics, "sample": (points, labels)}
@@ -173,14 +174,16 @@ def stability_ari(data: DataFrame, k: int, seed: int, points: np.ndarray) -> flo
     return float(adjusted_rand_score(*labels))
 
 
-def cluster_profiles(predictions: DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+def cluster_profiles(predictions: DataFrame, k: int) -> tuple[pd.DataFrame, pd.Series]:
     """Per cluster and for everyone: medians of balance, spend and recency, mean frequency, size."""
     aggregates = [
         *[F.percentile_approx(column, 0.5).cast("double").alias(column) for column in PROFILE_COLUMNS],
         F.avg("frequency").alias("frequency"),
         F.count("*").alias("customers"),
     ]
-    per_cluster = predictions.groupBy("cluster").agg(*aggregates).toPandas().set_index("cluster").sort_index()
+    per_cluster = predictions.groupBy("cluster").agg(*aggregates).toPandas().set_index("cluster")
+    # One row per centroid, in centroid order; a cluster left empty by the fit has no customers.
+    per_cluster = per_cluster.reindex(range(k)).fillna({"customers": 0})
     everyone = predictions.agg(*aggregates).toPandas().iloc[0]
     return per_cluster, everyone
 
@@ -337,7 +340,7 @@ def run(
                     mlflow.log_dict({"cluster_sizes": result["sizes"]}, "cluster_sizes.json")
 
         centroids = [list(map(float, center)) for center in chosen["model"].clusterCenters()]
-        profiles, population = cluster_profiles(chosen["model"].transform(data))
+        profiles, population = cluster_profiles(chosen["model"].transform(data), len(centroids))
         try:
             champion = tracking.champion_version(layout)
         except tracking.NoChampionError:  # the first model: names come from the profiles alone
@@ -358,7 +361,10 @@ def run(
             preprocessing=preprocessing,
             centroids=centroids,
             segments=segments,
-            metadata={"snapshot_date": snapshot, "k": chosen_k, "algorithm": "kmeans", "training_run_id": parent.info.run_id},
+            metadata={
+                "snapshot_date": snapshot, "k": chosen_k, "algorithm": "kmeans", "training_run_id": parent.info.run_id,
+                "highest_segment_id": max([s.segment_id for s in segments] + [previous.highest_segment_id() if previous else 0]),
+            },
         )
         with tempfile.TemporaryDirectory() as folder:
             save_plots(Path(folder) / "plots", sweep, agglomerative, linkage, {"centroids": centroids}, segments, sample_points, sample_labels)

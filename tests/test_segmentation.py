@@ -68,8 +68,25 @@ def test_names_come_from_the_profile_against_all_customers(profile, name):
     assert f"median balance {profile['balance_latest']:,.0f} INR" in description
 
 
-def test_repeated_names_are_numbered():
+def test_repeated_names_are_numbered_around_names_already_taken():
     assert segmentation.unique_names(["a", "b", "a", "a"]) == ["a", "b", "a 2", "a 3"]
+    assert segmentation.unique_names(["a", "a"], {"a", "a 2"}) == ["a 3", "a 4"]
+
+
+def test_a_new_segment_never_takes_a_kept_name_or_a_retired_id():
+    previous = model_with(
+        [[0, 0, 0, 0], [0, 0, 3, 3]],
+        [Segment(1, "mid-balance occasional everyday spenders", "old"), Segment(5, "rich", "old")],
+    )
+    previous.metadata["highest_segment_id"] = 8  # ids 6..8 belonged to segments an earlier model dropped
+    new_centroids = np.array([[5, 5, 5, 5], [0, 0, 0.1, 0], [0, 0, 3, 3]])
+    profiles = pd.DataFrame([{"balance_latest": 16_000, "monetary_mean": 460, "recency_days": 54, "frequency": 1.2}] * 3)
+    segments = segmentation.name_segments(profiles, POPULATION, new_centroids, PREPROCESSING, previous)
+    assert [(s.segment_id, s.name) for s in segments] == [
+        (9, "mid-balance occasional everyday spenders 2"),
+        (1, "mid-balance occasional everyday spenders"),
+        (5, "rich"),
+    ]
 
 
 def test_a_retrain_keeps_ids_and_names_of_matching_segments():

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F
 
 from bankseg import segmentation, synthetic, tracking
 from bankseg.layout import DataLayout
@@ -39,6 +40,14 @@ def trained(spark, tmp_path_factory):
     return layout, first
 
 
+@pytest.fixture(scope="module")
+def retrained(spark, trained):
+    """A second training with another seed, after the first model was made champion."""
+    layout, first = trained
+    tracking.promote(layout, first["model_version"])
+    return train_segmentation.run(spark, layout, RUN_DATE, seed=7, **TRAINING)
+
+
 def mlflow_client(layout: DataLayout):
     from mlflow import MlflowClient
 
@@ -65,6 +74,18 @@ def test_training_logs_a_parent_run_and_one_nested_run_per_algorithm_and_k(spark
     snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
     assert dataset.dataset.digest == train_segmentation.content_hash(snapshot)
     assert parent.data.params["customers"] == str(snapshot.count())
+
+
+def test_the_content_hash_follows_the_rows_not_their_order(spark, trained):
+    layout, _ = trained
+    snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
+    digest = train_segmentation.content_hash(snapshot)
+    assert len(digest) == 16
+    assert train_segmentation.content_hash(snapshot.repartition(7).orderBy("recency_days")) == digest
+    one_row_changed = snapshot.withColumn(
+        "frequency", F.when(F.col("customer_id") == snapshot.first()["customer_id"], F.col("frequency") + 1).otherwise(F.col("frequency"))
+    )
+    assert train_segmentation.content_hash(one_row_changed) != digest
 
 
 def math_finite(value: float) -> bool:
@@ -99,22 +120,19 @@ def test_scoring_assigns_every_customer_and_profiles_reconcile(spark, trained):
     assert {row["from_segment_id"] for row in migration} == {None}  # the first scored day: everyone is new
 
 
-def test_a_retrain_keeps_segment_ids_and_names(spark, trained):
-    layout, first = trained
-    tracking.promote(layout, first["model_version"])
-    second = train_segmentation.run(spark, layout, RUN_DATE, seed=7, **TRAINING)
-    assert int(second["model_version"]) == int(first["model_version"]) + 1
+def test_a_retrain_keeps_segment_ids_and_names(trained, retrained):
+    _, first = trained
+    assert int(retrained["model_version"]) == int(first["model_version"]) + 1
     before = {row["segment_id"]: row["name"] for row in first["segments"]}
-    after = {row["segment_id"]: row["name"] for row in second["segments"]}
+    after = {row["segment_id"]: row["name"] for row in retrained["segments"]}
     assert after == before
 
 
-def test_promotion_and_rollback_are_one_call_each(trained):
+def test_promotion_and_rollback_are_one_call_each(trained, retrained):
     layout, first = trained
     tracking.promote(layout, first["model_version"])
-    newer = str(int(first["model_version"]) + 1)
-    assert "is now @champion" in tracking.promote(layout, newer)
-    assert str(tracking.champion_version(layout).version) == newer
+    assert "is now @champion" in tracking.promote(layout, retrained["model_version"])
+    assert str(tracking.champion_version(layout).version) == retrained["model_version"]
     assert f"version {first['model_version']} is @champion again" in tracking.rollback(layout)
     assert str(tracking.champion_version(layout).version) == first["model_version"]
 
@@ -132,9 +150,7 @@ def test_served_predictions_equal_the_batch_scores(spark, trained, tmp_path):
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     env = {**os.environ, "PATH": path, tracking.TRACKING_URI_ENV: tracking.tracking_uri(layout)}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "mlflow"), "models", "serve", "-m",
-         f"models:/{segmentation.REGISTERED_MODEL}@{segmentation.CHAMPION_ALIAS}",
-         "--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)],
+        tracking.serve_model_command(port),
         env=env, stdout=(tmp_path / "serve.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
