@@ -95,7 +95,8 @@ def train_first_champion(layout: DataLayout, run_date: str, env: dict[str, str])
     log_path = Path(layout.root) / "logs" / f"{TRAINING_DAG_ID}_{run_date}.log"
     print(f"no champion model yet: running {TRAINING_DAG_ID} for {run_date} (log: {log_path}) ...")
     started = time.monotonic()
-    platform.test_dag_run(TRAINING_DAG_ID, run_date, env, log_path)
+    # The training DAG's own date would be today's: train on, and record under, the day just run.
+    platform.test_dag_run(TRAINING_DAG_ID, run_date, env, log_path, conf={"snapshot_date": run_date})
     training = pipeline.training_summary(run_date, layout)
     print(f"{TRAINING_DAG_ID} {run_date} succeeded in {time.monotonic() - started:.0f} s")
     if not training["champion"]:

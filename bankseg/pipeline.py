@@ -85,10 +85,10 @@ def training_summary(run_date: str, layout: DataLayout | None = None) -> dict[st
 
 
 def format_segments(segments: list[dict[str, Any]]) -> list[str]:
-    lines = [f"  {'id':>2}  {'segment':<46} {'customers':>10} {'share':>6} {'balance':>10} {'spend':>8} {'freq':>5} {'recency':>7}"]
+    lines = [f"  {'id':>2}  {'segment':<54} {'customers':>10} {'share':>6} {'balance':>10} {'spend':>8} {'freq':>5} {'recency':>7}"]
     for row in segments:
         lines.append(
-            f"  {row['segment_id']:>2}  {row['name']:<46} {row['customers']:>10,} {row['share']:>6.1%} "
+            f"  {row['segment_id']:>2}  {row['name']:<54} {row['customers']:>10,} {row['share']:>6.1%} "
             f"{row['median_balance']:>10,.0f} {row['median_spend']:>8,.0f} {row['mean_frequency']:>5.2f} {row['median_recency_days']:>7.0f}"
         )
     return lines

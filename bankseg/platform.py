@@ -168,11 +168,12 @@ def migrate_airflow_db(env: dict[str, str]) -> None:
         raise PlatformError(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
-def test_dag_run(dag_id: str, logical_date: str, env: dict[str, str], log_path: Path) -> None:
-    """Run one DAG run through Airflow (``airflow dags test``), its log in ``log_path``."""
+def test_dag_run(dag_id: str, logical_date: str, env: dict[str, str], log_path: Path, conf: dict | None = None) -> None:
+    """Run one DAG run through Airflow (``airflow dags test``, with ``conf`` as its params), its log in ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = ["dags", "test", dag_id, logical_date, *(["--conf", json.dumps(conf)] if conf else [])]
     with log_path.open("w") as log:
-        result = airflow(["dags", "test", dag_id, logical_date], env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        result = airflow(command, env, stdout=log, stderr=subprocess.STDOUT, check=False)
     text = log_path.read_text()
     failed = result.returncode != 0 or re.search(r"state=DagRunState.FAILED|DagRun Finished: .*state=failed", text)
     if failed:

@@ -39,6 +39,8 @@ JOB_NAME = "train_segmentation"
 ALGORITHMS = ("kmeans", "bisecting_kmeans", "agglomerative")
 SELECTIONS = ("chosen_k", "best_silhouette")
 PROFILE_COLUMNS = ("balance_latest", "monetary_mean", "recency_days")  # medians; frequency is a mean
+# KMeans fits per chosen model and per bootstrap sample of the stability check; the best one counts.
+RESTARTS = 3
 
 
 # ---------------------------------------------------------------- inputs
@@ -115,8 +117,18 @@ def sample_metrics(points: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     }
 
 
-def spark_fit(data: DataFrame, algorithm: str, k: int, seed: int, sample_size: int, total: int) -> dict:
-    model = spark_estimator(algorithm, k, seed).fit(data)
+def best_kmeans(data: DataFrame, k: int, seed: int, restarts: int):
+    """The lowest-cost of ``restarts`` KMeans fits with different seeds: one fit can stop in a local
+    optimum, and the chosen model and its stability check must not depend on that luck."""
+    fits = [spark_estimator("kmeans", k, seed + 1000 * attempt).fit(data) for attempt in range(restarts)]
+    return min(fits, key=lambda model: model.summary.trainingCost)
+
+
+def spark_fit(data: DataFrame, algorithm: str, k: int, seed: int, sample_size: int, total: int, restarts: int = 1) -> dict:
+    if algorithm == "kmeans":
+        model = best_kmeans(data, k, seed, restarts)
+    else:
+        model = spark_estimator(algorithm, k, seed).fit(data)
     predictions = model.transform(data)
     sizes = [int(size) for size in model.summary.clusterSizes]
     within = float(model.summary.trainingCost)
@@ -163,13 +175,14 @@ def agglomerative_sweep(points: np.ndarray, ks: list[int]) -> tuple[dict[int, di
 
 
 def stability_ari(data: DataFrame, k: int, seed: int, points: np.ndarray) -> float:
-    """Adjusted Rand index between KMeans fits on two bootstrap samples, compared on ``points``."""
+    """Adjusted Rand index between the chosen procedure (best of ``RESTARTS`` KMeans fits) run on two
+    bootstrap samples of half the customers, compared on ``points``."""
     from sklearn.metrics import adjusted_rand_score
 
     labels = []
     for offset in (1, 2):
-        boot = data.sample(withReplacement=True, fraction=1.0, seed=seed + offset)
-        centroids = np.array(spark_estimator("kmeans", k, seed + offset).fit(boot).clusterCenters())
+        boot = data.sample(withReplacement=True, fraction=0.5, seed=seed + offset)
+        centroids = np.array(best_kmeans(boot, k, seed + offset, RESTARTS).clusterCenters())
         labels.append(((points[:, None, :] - centroids[None]) ** 2).sum(axis=2).argmin(axis=1))
     return float(adjusted_rand_score(*labels))
 
@@ -327,7 +340,7 @@ def run(
 
         if selection == "best_silhouette":
             chosen_k = max(sweep["kmeans"], key=lambda k: sweep["kmeans"][k]["metrics"]["silhouette_sample"])
-        chosen = sweep["kmeans"][chosen_k]
+        chosen = spark_fit(data, "kmeans", chosen_k, seed, sample_size, total, restarts=RESTARTS)
         sample_points, sample_labels = chosen["sample"]
 
         agglomerative, linkage = {}, None

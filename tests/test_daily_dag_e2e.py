@@ -105,7 +105,7 @@ def test_with_a_champion_the_daily_dag_scores_every_customer_and_registers_hive(
     assert scoring["model_version"] == "1"
     assert parquet_rows(layout.customer_segments) == scoring["customers_scored"] == parquet_rows(layout.customer_features)
     for segment in scoring["segments"]:
-        assert f"{segment['segment_id']:>2}  {segment['name']:<46} {segment['customers']:>10,}" in result.stdout
+        assert f"{segment['segment_id']:>2}  {segment['name']:<54} {segment['customers']:>10,}" in result.stdout
     assert "champion model      bank_customer_segmentation version 1: KMeans, k=6" in result.stdout
     assert "baseline          transaction-level KMeans k=6 on 3 raw columns: silhouette 0.667" in result.stdout
     log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}.log").read_text()
