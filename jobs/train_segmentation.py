@@ -307,6 +307,8 @@ def run(
     unknown = set(chosen_algorithms) - set(ALGORITHMS)
     if unknown or not k_min >= 2 or not k_min <= chosen_k <= k_max:
         raise ValueError(f"need 2 <= k_min <= chosen_k <= k_max and algorithms from {ALGORITHMS}; got {unknown or (k_min, chosen_k, k_max)}")
+    if selection == "best_silhouette" and "kmeans" not in chosen_algorithms:
+        raise ValueError("selection best_silhouette picks among the KMeans fits: include kmeans in the algorithms")
     ks = list(range(k_min, k_max + 1))
     snapshot = latest_snapshot(spark, layout, run_date)
     features = spark.read.parquet(f"{layout.customer_features}/snapshot_date={snapshot}")
@@ -335,9 +337,6 @@ def run(
                     mlflow.log_params({"algorithm": algorithm, "k": k, "seed": seed, "rows": total})
                     mlflow.log_metrics(result["metrics"])
                     mlflow.log_dict({"cluster_sizes": result["sizes"]}, "cluster_sizes.json")
-        if "kmeans" not in sweep:  # the chosen model is KMeans whatever is compared
-            sweep["kmeans"] = {chosen_k: spark_fit(data, "kmeans", chosen_k, seed, sample_size, total)}
-
         if selection == "best_silhouette":
             chosen_k = max(sweep["kmeans"], key=lambda k: sweep["kmeans"][k]["metrics"]["silhouette_sample"])
         chosen = spark_fit(data, "kmeans", chosen_k, seed, sample_size, total, restarts=RESTARTS)
