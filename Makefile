@@ -14,7 +14,7 @@ TOOLS := $(CURDIR)/.tools
 UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install check-java run up down land-daily airflow promote rollback serve test bench clean
+.PHONY: help install check-java system-packages run up down land-daily airflow promote rollback serve test bench clean
 
 help:
 	@echo "make run    generate the default data set (or INPUT=file.csv[.gz]), run the daily DAG through Airflow"
@@ -63,10 +63,22 @@ rollback: install
 serve: install
 	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" serve
 
-test: install check-java
+# Debian packages the tests need: Chromium for the dashboards' browser tests, docker-compose to
+# validate docker-compose.yaml (validation needs no Docker engine). Installed when missing and root.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "error: the tests need$$missing: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
+test: install check-java system-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install check-java
+bench: install check-java system-packages
 	$(PY) -m bankseg.bench --rows $(ROWS) --data-dir "$(DATA_DIR)/bench" $(if $(STAGES),--stages $(STAGES))
 
 clean:

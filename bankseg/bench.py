@@ -1,6 +1,6 @@
 """``make bench``: wall time and peak memory of each stage at a given size.
 
-    python -m bankseg.bench --rows 1048567 [--stages generate,etl,features,validate,train,score,serve,hive,dag] [--data-dir DIR]
+    python -m bankseg.bench --rows 1048567 [--stages generate,etl,...,dag] [--data-dir DIR]
 
 Each stage runs as its own process tree, exactly as the platform runs it (the generator CLI,
 ``spark-submit`` with the DAG's settings, ``airflow dags test`` for the whole DAG); peak memory is
@@ -30,7 +30,7 @@ from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE
 from bankseg.layout import DataLayout
 from bankseg.platform import http_answers, migrate_airflow_db, platform_env, venv_bin
 
-STAGES = ("generate", "etl", "features", "validate", "train", "score", "serve", "hive", "dag")
+STAGES = ("generate", "etl", "features", "validate", "train", "score", "marts", "dashboards", "serve", "hive", "dag")
 # What analysts ask first: the city summary (dashboard 3) and the segment summary.
 HIVE_QUERIES = {
     "hive query: top 10 cities by spend": "SELECT city, amount_total FROM bank.v_spend_by_city ORDER BY amount_total DESC LIMIT 10",
@@ -109,10 +109,12 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
         for layer in quality.SUITES:
             command = spark_submit_command("validate_layer", layout, run_date, master, ("--layer", layer))
             results.append(measure(f"validate-{layer}", command, env, logs / f"validate-{layer}.log"))
-    for job_name, stage in (("train_segmentation", "train"), ("score_customers", "score")):
+    for job_name, stage in (("train_segmentation", "train"), ("score_customers", "score"), ("dashboard_marts", "marts")):
         if stage in stages:
             command = spark_submit_command(job_name, layout, run_date, master)
             results.append(measure(stage, command, env, logs / f"{stage}.log"))
+    if "dashboards" in stages:
+        results += measure_dashboards(layout, data_dir / "screenshots")
     if "serve" in stages:
         results.append(measure_serving(layout, env))
     if "hive" in stages:
@@ -170,6 +172,35 @@ def measure_serving(layout: DataLayout, env: dict[str, str]) -> Measurement:
     return Measurement(f"{len(latencies)} served predictions, one customer each: p50 {p50:.1f} ms, p95 {p95:.1f} ms", wall, peak / 2**20)
 
 
+def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measurement]:
+    """Each dashboard page in headless Chromium: median of 3 loads to a fully drawn page (the
+    server's first load of the snapshot is done before timing), and the server's peak memory."""
+    from bankseg.dashboards import browser, pages
+    from bankseg.standalone_cluster import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bankseg.dashboards", "--port", str(port), "--data-dir", layout.root],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}/bankseg/"
+    try:
+        deadline = time.monotonic() + 60
+        while not http_answers(base_url, accepts=lambda _: True):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the dashboards did not start")
+            time.sleep(0.5)
+        started = time.monotonic()
+        http_answers(base_url + "overview", accepts=lambda _: True)  # loads the snapshot's marts
+        results = [Measurement("dashboards: first page after start (loads the marts)", time.monotonic() - started, 0)]
+        timings = browser.time_pages(base_url, list(pages.DASHBOARDS), screenshots)
+        peak = tree_rss(psutil.Process(server.pid)) / 2**20
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return results + [Measurement(f"dashboard page: {pages.DASHBOARDS[slug][0]}", seconds, peak) for slug, seconds in timings.items()]
+
+
 def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
     """Registration of the run through HiveServer2 (as the DAG's task does), then analyst queries.
 
@@ -217,6 +248,7 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
         **{f"validate-{layer}": f"validate {layer} (GX suite, spark-submit)" for layer in quality.SUITES},
         "train": "training k=2..10, 3 algorithms (spark-submit)",
         "score": "daily scoring, all customers (spark-submit)",
+        "marts": "dashboard marts (spark-submit)",
         "dag": "whole daily DAG (airflow dags test)",
     }
     lines = [

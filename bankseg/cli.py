@@ -87,6 +87,7 @@ def command_run(args: argparse.Namespace) -> None:
     print(f"run records         {Path(layout.root) / 'runs' / args.run_date}")
     print("\n".join(champion_lines(layout)))
     print(f"\nHive SQL            {platform.beeline_command()}")
+    print(f"Dashboards          {platform.dashboards_url()}  (`make up` serves them, with the Airflow and MLflow UIs)")
     print(f"MLflow UI, Airflow UI: `make up` ({platform.airflow_url()}, {platform.mlflow_url()})")
 
 
@@ -107,7 +108,7 @@ def train_first_champion(layout: DataLayout, run_date: str, env: dict[str, str])
             f"Train on more data, or use it anyway: make promote VERSION={training['model_version']}, then make run again."
         )
         return
-    for task_id in ("score_customers", "register_hive"):
+    for task_id in ("score_customers", "dashboard_marts", "register_hive"):
         log_path = Path(layout.root) / "logs" / f"{DAILY_DAG_ID}_{run_date}_{task_id}.log"
         platform.test_task_run(DAILY_DAG_ID, task_id, run_date, env, log_path)
 
@@ -146,6 +147,7 @@ def command_up(args: argparse.Namespace) -> None:
     password = platform.airflow_admin_password(env)
     print(f"\nAirflow UI   {platform.airflow_url()}")
     print(f"  login      {platform.AIRFLOW_ADMIN_USER} / {password}")
+    print(f"Dashboards   {platform.dashboards_url()}  (also in the Airflow UI: Browse > Segmentation dashboards)")
     print(f"MLflow UI    {platform.mlflow_url()}  (experiments, model registry; tracking server over {layout.mlflow})")
     print(f"HiveServer2  {platform.hive_jdbc_url()}  (JDBC/ODBC, PyHive; any user name, no password)")
     print(f"  beeline    {platform.beeline_command()}")

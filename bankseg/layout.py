@@ -77,6 +77,11 @@ class DataLayout:
         return self._path("warehouse", "segments", "segment_migration")
 
     @property
+    def dashboard_marts(self) -> str:
+        """The small pre-aggregated tables the dashboards read, one partition per snapshot date."""
+        return self._path("marts", "dashboards")
+
+    @property
     def mlflow(self) -> str:
         """MLflow's default store: the SQLite tracking and registry database and the artifacts."""
         return self._path("mlflow")

@@ -124,13 +124,17 @@ def run_summary(run_date: str, layout: DataLayout | None = None) -> dict[str, An
         "features_path": features["features_path"],
         "quality": quality_summary(run_date, layout),
         "scoring": scoring_summary(run_date, layout),
+        "dashboards": optional_record(layout.run_record(run_date, "dashboard_marts")),
     }
 
 
 def scoring_summary(run_date: str, layout: DataLayout) -> dict[str, Any] | None:
     """The scoring job's figures for ``run_date``; None when scoring was skipped (no champion)."""
-    path = Path(layout.run_record(run_date, "score_customers"))
-    return read_run_record(str(path)) if path.exists() else None
+    return optional_record(layout.run_record(run_date, "score_customers"))
+
+
+def optional_record(path: str) -> dict[str, Any] | None:
+    return read_run_record(path) if Path(path).exists() else None
 
 
 def quality_summary(run_date: str, layout: DataLayout) -> dict[str, dict[str, Any]]:
@@ -163,6 +167,7 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"features            {summary['features_path']}",
             *quality_lines(summary["quality"]),
             *scoring_lines(summary["scoring"]),
+            *dashboard_lines(summary["dashboards"]),
         ]
     )
 
@@ -174,6 +179,15 @@ def scoring_lines(scoring: dict[str, Any] | None) -> list[str]:
         f"segments            {scoring['customers_scored']:,} customers scored with "
         f"bank_customer_segmentation version {scoring['model_version']} ({scoring['segments_path']})",
         *format_segments(scoring["segments"]),
+    ]
+
+
+def dashboard_lines(marts: dict[str, Any] | None) -> list[str]:
+    if marts is None:
+        return []
+    return [
+        f"dashboard marts     {marts['activity_rows']:,} activity rows, segments "
+        f"{'included' if marts['segments_scored'] else 'not scored yet'} ({marts['marts_path']})"
     ]
 
 

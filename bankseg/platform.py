@@ -89,6 +89,11 @@ def mlflow_port() -> int:
     return int(os.environ.get(MLFLOW_PORT_ENV, DEFAULT_MLFLOW_PORT))
 
 
+def dashboards_url() -> str:
+    """The dashboards, served by the Airflow API server through the plugin plugins/bankseg_dashboards.py."""
+    return f"{airflow_url()}/bankseg/"
+
+
 def mlflow_url() -> str:
     return f"http://{MLFLOW_HOST}:{mlflow_port()}"
 

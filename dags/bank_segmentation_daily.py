@@ -20,6 +20,9 @@ feature row per customer, with a Great Expectations gate after each layer.
 * **Scoring:** `score_customers` applies the MLflow model `bank_customer_segmentation@champion` to
   every customer (segments, profiles, migration since the previous scored snapshot). Without a champion it is
   skipped and the log says how to get one.
+* **Dashboards:** `dashboard_marts` rebuilds the small tables the dashboards read
+  (`marts/dashboards/snapshot_date=D/`), with or without segments; the dashboards are at `/bankseg/`
+  on the Airflow API server (Browse > Segmentation dashboards).
 * **Hive:** `register_hive` registers the run's partitions (and new columns) of every table of
   database `bank` through HiveServer2, for analysts.
 """
@@ -40,8 +43,8 @@ RUN_DATE = "{{ params.run_date or ds }}"
 CUSTOMER_FEATURES = Asset(name=pipeline.CUSTOMER_FEATURES_ASSET, uri=pipeline.customer_features_asset_uri(DataLayout(DATA_DIR)))
 
 
-def spark_job(job_name: str) -> SparkSubmitOperator:
-    return SparkSubmitOperator(task_id=job_name, **pipeline.spark_submit_arguments(job_name, RUN_DATE, DATA_DIR))
+def spark_job(job_name: str, **kwargs) -> SparkSubmitOperator:
+    return SparkSubmitOperator(task_id=job_name, **pipeline.spark_submit_arguments(job_name, RUN_DATE, DATA_DIR), **kwargs)
 
 
 def quality_gate(layer: str, **kwargs) -> GreatExpectationsValidationOperator:
@@ -67,7 +70,7 @@ with DAG(
             description="Process this date's landing folder instead of the logical date (YYYY-MM-DD).",
         ),
     },
-    tags=["bankseg", "daily", "spark", "quality", "hive"],
+    tags=["bankseg", "daily", "spark", "quality", "hive", "dashboards"],
 ) as dag:
 
     @task.short_circuit(retries=0)
@@ -99,6 +102,7 @@ with DAG(
         >> quality_gate("features", outlets=[CUSTOMER_FEATURES])
         >> champion_available()
         >> spark_job("score_customers")
+        >> spark_job("dashboard_marts", trigger_rule=TriggerRule.NONE_FAILED)
         >> register_hive(RUN_DATE)
         >> report_run(RUN_DATE)
     )

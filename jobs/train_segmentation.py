@@ -29,13 +29,15 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from bankseg import segmentation, tracking
+from bankseg import segmentation, tracking, training_report
 from bankseg.layout import DataLayout
 from bankseg.run_records import write_run_record
 from bankseg.segmentation import MODEL_INPUTS, Preprocessing, SegmentationModel
 from bankseg.spark import HadoopFileSystem, run_job_from_command_line
 
 JOB_NAME = "train_segmentation"
+# The run's self-contained HTML report, shown by the MLflow UI among the run's artifacts.
+REPORT_FILE = "training_report.html"
 ALGORITHMS = ("kmeans", "bisecting_kmeans", "agglomerative")
 SELECTIONS = ("chosen_k", "best_silhouette")
 PROFILE_COLUMNS = ("balance_latest", "monetary_mean", "recency_days")  # medians; frequency is a mean
@@ -378,8 +380,26 @@ def run(
                 "highest_segment_id": max([s.segment_id for s in segments] + [previous.highest_segment_id() if previous else 0]),
             },
         )
+        segment_table = [
+            {
+                "segment_id": segment.segment_id,
+                "name": segment.name,
+                "customers": int(profiles.loc[index, "customers"]),
+                "share": float(profiles.loc[index, "customers"]) / total,
+                "median_balance": float(profiles.loc[index, "balance_latest"]),
+                "median_spend": float(profiles.loc[index, "monetary_mean"]),
+                "mean_frequency": float(profiles.loc[index, "frequency"]),
+                "median_recency_days": float(profiles.loc[index, "recency_days"]),
+                "description": segment.description,
+            }
+            for index, segment in enumerate(segments)
+        ]
         with tempfile.TemporaryDirectory() as folder:
             save_plots(Path(folder) / "plots", sweep, agglomerative, linkage, {"centroids": centroids}, segments, sample_points, sample_labels)
+            report_summary = {"snapshot_date": snapshot, "customers": total, "chosen_k": chosen_k, "silhouette_sample": silhouette,
+                              "silhouette_spark": chosen["metrics"]["silhouette_spark"], "stability_ari": ari, "gate_failures": failures}
+            report_sweep = {name: {k: result["metrics"] for k, result in results.items()} for name, results in {**sweep, "agglomerative": agglomerative}.items()}
+            (Path(folder) / REPORT_FILE).write_text(training_report.render(report_summary, segment_table, report_sweep, Path(folder) / "plots"))
             mlflow.log_artifacts(folder)
         # The served model takes the inputs as plain numbers (JSON has no decimals).
         example = features.select(*[F.col(c).cast("double").alias(c) for c in segmentation.INPUT_COLUMNS]).limit(3).toPandas()
@@ -401,20 +421,6 @@ def run(
         promoted = tracking.promote(layout, version) if not failures else None
         mlflow.set_tags({"model_version": version, "champion": str(not failures), "gate_failures": "; ".join(failures) or "none"})
 
-    segment_table = [
-        {
-            "segment_id": segment.segment_id,
-            "name": segment.name,
-            "customers": int(profiles.loc[index, "customers"]),
-            "share": float(profiles.loc[index, "customers"]) / total,
-            "median_balance": float(profiles.loc[index, "balance_latest"]),
-            "median_spend": float(profiles.loc[index, "monetary_mean"]),
-            "mean_frequency": float(profiles.loc[index, "frequency"]),
-            "median_recency_days": float(profiles.loc[index, "recency_days"]),
-            "description": segment.description,
-        }
-        for index, segment in enumerate(segments)
-    ]
     record = {
         "job": JOB_NAME,
         "run_date": run_date,

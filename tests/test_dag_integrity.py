@@ -83,6 +83,7 @@ def test_daily_dag_wiring(dagbag):
         "validate_features",
         "champion_available",
         "score_customers",
+        "dashboard_marts",
         "register_hive",
         "report_run",
     ]
@@ -93,10 +94,11 @@ def test_daily_dag_wiring(dagbag):
         assert isinstance(task, SparkSubmitOperator)
         assert task._conn_id == "spark_default"  # the operator keeps it private
         assert task.application_args[:2] == ["--run-date", "{{ params.run_date or ds }}"]
-    for job in ("etl_transactions", "customer_features", "score_customers"):
+    for job in ("etl_transactions", "customer_features", "score_customers", "dashboard_marts"):
         assert Path(dag.get_task(job).application) == REPOSITORY_ROOT / "jobs" / f"{job}.py"
     # No champion yet skips scoring only: the run's report still runs.
-    assert dag.get_task("register_hive").trigger_rule == dag.get_task("report_run").trigger_rule == "none_failed"
+    for task_id in ("dashboard_marts", "register_hive", "report_run"):
+        assert dag.get_task(task_id).trigger_rule == "none_failed", task_id
     for layer in ("raw", "curated", "features"):
         gate = dag.get_task(f"validate_{layer}")
         assert isinstance(gate, GreatExpectationsValidationOperator)

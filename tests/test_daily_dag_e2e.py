@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from bankseg import quality, synthetic
+from bankseg import platform, quality, segmentation, synthetic, tracking
 from bankseg.layout import DataLayout
 from bankseg.run_records import read_run_record
 from conftest import platform_ports_env, stop_platform
@@ -93,13 +98,20 @@ def test_first_run_trains_through_airflow_and_says_whether_the_model_is_champion
         assert parquet_rows(layout.customer_segments) == 0
 
 
-def test_with_a_champion_the_daily_dag_scores_every_customer_and_registers_hive(first_run, input_file):
+@pytest.fixture(scope="module")
+def scored_run(first_run, input_file):
+    """The module's data directory after version 1 was promoted and the day run again."""
     data_dir, _ = first_run
-    layout = DataLayout(str(data_dir))
     promoted = bankseg_cli(data_dir, "promote", "--version", "1")
     assert promoted.returncode == 0 and "version 1 is now @champion" in promoted.stdout, promoted.stderr
     result = bankseg_cli(data_dir, "run", "--input", str(input_file), "--run-date", RUN_DATE)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return data_dir, result
+
+
+def test_with_a_champion_the_daily_dag_scores_every_customer_and_registers_hive(scored_run):
+    data_dir, result = scored_run
+    layout = DataLayout(str(data_dir))
     assert "no champion model yet" not in result.stdout  # scored by the daily DAG itself
     scoring = read_run_record(layout.run_record(RUN_DATE, "score_customers"))
     assert scoring["model_version"] == "1"
@@ -184,3 +196,111 @@ def test_a_day_with_nothing_landed_is_skipped_not_failed(first_run):
     assert "nothing landed for 2016-10-20" in text
     assert "state=success" in text
     assert not Path(layout.run_record("2016-10-20", "etl_transactions")).exists()
+
+
+# ---------------------------------------------------------------- the dashboards, in a real browser
+
+
+@pytest.fixture(scope="module")
+def dashboards(scored_run, tmp_path_factory):
+    """The dashboards on a free port over the scored day, as `python -m bankseg.dashboards` serves them."""
+    from bankseg.standalone_cluster import free_port
+
+    data_dir, _ = scored_run
+    port = free_port()
+    log = tmp_path_factory.mktemp("dashboards") / "dashboards.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bankseg.dashboards", "--port", str(port), "--data-dir", str(data_dir)],
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}/bankseg/"
+    try:
+        deadline = time.monotonic() + 60
+        while not platform.http_answers(base_url, lambda body: b"Bank customer segmentation" in body):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def api_summary(base_url: str, query: str = "") -> dict:
+    with urllib.request.urlopen(f"{base_url}api/summary{query}", timeout=30) as response:
+        return json.load(response)
+
+
+def test_the_daily_dag_builds_the_dashboard_marts(scored_run):
+    data_dir, result = scored_run
+    layout = DataLayout(str(data_dir))
+    marts = read_run_record(layout.run_record(RUN_DATE, "dashboard_marts"))
+    assert marts["transactions"] == GENERATED_ROWS and marts["segments_scored"]
+    assert set(marts["feature_drift_psi"]) == set(segmentation.INPUT_COLUMNS)
+    # Scored on the snapshot it was trained on: nothing has drifted.
+    assert all(psi == pytest.approx(0.0, abs=1e-9) for psi in marts["feature_drift_psi"].values())
+    assert f"dashboard marts     {marts['activity_rows']:,} activity rows, segments included" in result.stdout
+
+
+def test_dashboard_totals_equal_the_same_figures_through_hiveserver2(dashboards):
+    from pyhive import hive as pyhive
+
+    totals = api_summary(dashboards)
+    with pyhive.connect(host="127.0.0.1", port=int(ENV["BANKSEG_HIVE_PORT"]), database="bank", username="analyst") as connection:
+        cursor = connection.cursor()
+        cursor.execute(
+            f"SELECT sum(amount), count(*), count(DISTINCT customer_id) FROM bank.transactions WHERE txn_date <= '{RUN_DATE}'"
+        )
+        amount, transactions, customers = cursor.fetchone()
+        cursor.execute(f"SELECT count(DISTINCT customer_id) FROM bank.v_transactions WHERE gender = 'F' AND txn_date <= '{RUN_DATE}'")
+        (women,) = cursor.fetchone()
+    assert totals["transactions"] == transactions == GENERATED_ROWS
+    assert totals["customers"] == customers
+    assert totals["amount"] == pytest.approx(float(amount), abs=0.005)
+    assert api_summary(dashboards, "?gender=F")["customers"] == women
+
+
+def test_every_dashboard_renders_with_data_and_no_console_errors(dashboards, tmp_path):
+    from bankseg.dashboards import browser, pages
+
+    with browser.browser() as context:
+        for slug in pages.DASHBOARDS:
+            page = browser.render(context, dashboards + slug, tmp_path / f"{slug}.png")
+            assert page.status == 200 and page.console_errors == [], (slug, page.console_errors)
+            assert page.charts, f"{slug}: no charts"
+            empty = [name for name, marks in page.charts.items() if marks == 0]
+            assert not empty, f"{slug}: charts without data {empty}"
+            assert (tmp_path / f"{slug}.png").stat().st_size > 20_000, f"{slug}: screenshot looks blank"
+        index = browser.render(context, dashboards)
+        assert index.status == 200 and index.console_errors == []
+
+
+def test_choosing_a_filter_in_the_browser_changes_the_numbers(dashboards):
+    from bankseg.dashboards import browser, formatting
+
+    everyone, women = api_summary(dashboards), api_summary(dashboards, "?gender=F")
+    assert 0 < women["customers"] < everyone["customers"]
+    with browser.browser() as context:
+        page = context.new_page()
+        page.goto(dashboards + "overview")
+        before = browser.read(page, page.url, 200, [])
+        page.select_option("select[name=gender]", "F")  # the page's script applies it on change
+        page.wait_for_url("**/overview?gender=F")
+        after = browser.read(page, page.url, 200, [])
+    assert before.kpis["Customers"] == formatting.count(everyone["customers"])
+    assert after.kpis["Customers"] == formatting.count(women["customers"])
+    assert after.kpis["Total amount"] == formatting.inr(women["amount"])
+
+
+def test_the_training_report_is_an_mlflow_artifact(scored_run):
+    data_dir, _ = scored_run
+    from mlflow import MlflowClient
+
+    layout = DataLayout(str(data_dir))
+    tracking.configure(layout)
+    training = read_run_record(layout.run_record(RUN_DATE, "train_segmentation"))
+    report = Path(MlflowClient().download_artifacts(training["parent_run_id"], "training_report.html")).read_text()
+    assert f"training on snapshot {RUN_DATE}" in report
+    assert report.count("data:image/png;base64,") >= 4  # the plots travel inside the page
+    for segment in training["segments"]:
+        assert f"<td>{segment['segment_id']}</td><td>{segment['name']}</td>" in report

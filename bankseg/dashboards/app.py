@@ -1,0 +1,98 @@
+"""HTTP for the dashboards: server-rendered pages, their stylesheet and script, Data Docs and a JSON summary.
+
+Every URL is relative to where the app is mounted (``/bankseg`` in Airflow and standalone alike).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bankseg.dashboards import pages
+from bankseg.dashboards.data import Filters, FilterError, SnapshotCache, summary
+from bankseg.layout import DataLayout
+
+PACKAGE = Path(__file__).parent
+MOUNT_PATH = "/bankseg"
+NO_DATA = (
+    "No dashboard data yet: the daily run builds it (task dashboard_marts of bank_segmentation_daily). "
+    "Run `make run`, or trigger the DAG in the Airflow UI."
+)
+
+
+def data_docs_root(layout: DataLayout) -> Path:
+    return Path(layout.quality) / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def create_app(layout: DataLayout | None = None) -> FastAPI:
+    layout = layout or DataLayout.from_env()
+    cache = SnapshotCache(layout)
+    templates = Environment(loader=FileSystemLoader(PACKAGE / "templates"), autoescape=select_autoescape(["html"]))
+    app = FastAPI(title="bankseg dashboards", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
+
+    def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+        query = f"?{request.url.query}" if request.url.query else ""
+        base = request.scope.get("root_path", "").rstrip("/") + "/"
+        html = templates.get_template(template).render(base=base, query=query, dashboards=pages.DASHBOARDS, **context)
+        return HTMLResponse(html, status_code=status)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request):
+        snapshot = cache.get()
+        if snapshot is None:
+            return render(request, "index.html", status=503, title="Dashboards", slug="", snapshot_date=None, message=NO_DATA)
+        return render(request, "index.html", title="Dashboards", slug="", snapshot_date=snapshot.snapshot_date, message="")
+
+    @app.get("/api/summary")
+    def api_summary(request: Request):
+        """Totals of the selection, for scripts and for checking the dashboards against Hive."""
+        snapshot = cache.get()
+        if snapshot is None:
+            raise HTTPException(503, NO_DATA)
+        try:
+            filters = Filters.from_query(dict(request.query_params))
+        except FilterError as error:
+            raise HTTPException(400, str(error)) from None
+        return JSONResponse({"snapshot_date": snapshot.snapshot_date, "filters": {k: str(v) for k, v in filters.active().items()},
+                             **summary(filters.apply(snapshot.activity))})
+
+    @app.get("/data-docs/{path:path}")
+    def data_docs(path: str):
+        root = data_docs_root(layout).resolve()
+        target = (root / path).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            raise HTTPException(404, f"no Data Docs page {path!r} under {root}: they appear after the first validation run")
+        return FileResponse(target)
+
+    @app.get("/{slug}", response_class=HTMLResponse)
+    def dashboard(request: Request, slug: str):
+        if slug not in pages.DASHBOARDS:
+            raise HTTPException(404, f"no dashboard {slug!r}; there are {', '.join(pages.DASHBOARDS)}")
+        title = pages.DASHBOARDS[slug][0]
+        snapshot = cache.get()
+        if snapshot is None:
+            return render(request, "index.html", status=503, title=title, slug=slug, snapshot_date=None, message=NO_DATA)
+        try:
+            filters = Filters.from_query(dict(request.query_params))
+        except FilterError as error:
+            raise HTTPException(400, str(error)) from None
+        first_day, last_day = snapshot.date_range()
+        return render(
+            request, "dashboard.html", title=title, slug=slug, snapshot_date=snapshot.snapshot_date,
+            page=pages.build(slug, snapshot, filters), filters=filters, active=filters.active(),
+            options=snapshot.options(), first_day=first_day, last_day=last_day,
+        )
+
+    return app
+
+
+def standalone_app(layout: DataLayout | None = None) -> FastAPI:
+    """The dashboards at the same ``/bankseg`` path as inside Airflow, for running them on their own."""
+    root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    root.mount(MOUNT_PATH, create_app(layout))
+    return root

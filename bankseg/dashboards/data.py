@@ -1,0 +1,183 @@
+"""The dashboards' data: one snapshot of the marts the daily DAG builds, loaded once, then filtered.
+
+Nothing here reads the transactions. ``jobs/dashboard_marts.py`` writes the marts; a page filters
+the in-memory ``activity`` mart and sums it, which keeps totals and distinct customer counts exact.
+A new snapshot (the next daily run) is picked up on the next request.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, fields
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.dataset as pads
+
+from bankseg.layout import DataLayout
+
+CATEGORICAL = ("city", "gender", "age_band", "amount_category")
+AMOUNT_CATEGORY_ORDER = ("Low", "Medium", "High")
+AGE_BAND_ORDER = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+", "unknown")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class FilterError(ValueError):
+    """A filter value the dashboards cannot use; the message names the parameter."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None
+    end: date | None = None
+    city: str | None = None
+    gender: str | None = None
+    age_band: str | None = None
+    segment: int | None = None
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> Filters:
+        values: dict[str, Any] = {}
+        for name in ("start", "end"):
+            if query.get(name):
+                try:
+                    values[name] = date.fromisoformat(query[name])
+                except ValueError:
+                    raise FilterError(f"{name}={query[name]!r} is not a date in the form YYYY-MM-DD") from None
+        for name in ("city", "gender", "age_band"):
+            if query.get(name):
+                values[name] = query[name]
+        if query.get("segment"):
+            try:
+                values["segment"] = int(query["segment"])
+            except ValueError:
+                raise FilterError(f"segment={query['segment']!r} is not a segment id") from None
+        if values.get("start") and values.get("end") and values["start"] > values["end"]:
+            raise FilterError(f"start {values['start']} is after end {values['end']}")
+        return cls(**values)
+
+    def active(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    def apply(self, activity: pd.DataFrame) -> pd.DataFrame:
+        if not self.active():
+            return activity
+        mask = pd.Series(True, index=activity.index)
+        if self.start:
+            mask &= activity["txn_date"] >= pd.Timestamp(self.start)
+        if self.end:
+            mask &= activity["txn_date"] <= pd.Timestamp(self.end)
+        for name in ("city", "gender", "age_band"):
+            if getattr(self, name) is not None:
+                mask &= activity[name] == getattr(self, name)
+        if self.segment is not None:
+            mask &= activity["segment_id"] == self.segment
+        return activity[mask]
+
+
+@dataclass
+class Snapshot:
+    """One snapshot date's marts, plus the segment tables of the same date from the warehouse."""
+
+    snapshot_date: str
+    activity: pd.DataFrame
+    segment_features: pd.DataFrame
+    feature_drift: pd.DataFrame
+    model_history: pd.DataFrame
+    segment_profiles: pd.DataFrame
+    segment_migration: pd.DataFrame
+    migration_previous: str | None
+
+    @property
+    def scored(self) -> bool:
+        return not self.segment_profiles.empty
+
+    def segment_names(self) -> dict[int, str]:
+        return dict(zip(self.segment_profiles["segment_id"], self.segment_profiles["segment_name"], strict=True))
+
+    def options(self) -> dict[str, list]:
+        """What the filter controls offer: cities by spend, the other attributes in their natural order."""
+        cities = self.activity.groupby("city", observed=True)["amount"].sum().sort_values(ascending=False).index
+        present = {name: set(self.activity[name].unique()) for name in ("gender", "age_band")}
+        return {
+            "city": list(cities),
+            "gender": sorted(present["gender"]),
+            "age_band": [band for band in AGE_BAND_ORDER if band in present["age_band"]],
+            "segment": sorted(self.segment_names().items()),
+        }
+
+    def date_range(self) -> tuple[date, date]:
+        return self.activity["txn_date"].min().date(), self.activity["txn_date"].max().date()
+
+
+def summary(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame | dict[str, float]:
+    """Transactions, amount, distinct customers and mean balance, overall or per group of ``by``."""
+    if not by:
+        balance_count = frame["balance_count"].sum()
+        return {
+            "transactions": int(frame["transactions"].sum()),
+            "amount": float(frame["amount"].sum()),
+            "customers": int(frame["customer_key"].nunique()),
+            "balance_mean": float(frame["balance_sum"].sum() / balance_count) if balance_count else float("nan"),
+        }
+    grouped = frame.groupby(by, observed=True)
+    result = grouped[["transactions", "amount", "balance_sum", "balance_count"]].sum()
+    result["customers"] = grouped["customer_key"].nunique()
+    result["balance_mean"] = result["balance_sum"] / result["balance_count"].where(result["balance_count"] > 0)
+    return result.drop(columns=["balance_sum", "balance_count"])
+
+
+def latest_snapshot(root: str) -> str | None:
+    snapshots = sorted(p.name.split("=", 1)[1] for p in Path(root).glob("snapshot_date=*") if p.is_dir())
+    return snapshots[-1] if snapshots else None
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pads.dataset(str(path), format="parquet").to_table().to_pandas(date_as_object=False)
+
+
+def _warehouse_partition(root: str, snapshot: str) -> pd.DataFrame:
+    path = Path(root) / f"snapshot_date={snapshot}"
+    return _read(path) if path.exists() else pd.DataFrame()
+
+
+def load_snapshot(layout: DataLayout, snapshot: str) -> Snapshot:
+    folder = Path(layout.dashboard_marts) / f"snapshot_date={snapshot}"
+    activity = _read(folder / "activity")
+    for column in CATEGORICAL:
+        activity[column] = activity[column].astype("category")
+    scored = sorted(p.name.split("=", 1)[1] for p in Path(layout.segment_migration).glob("snapshot_date=*"))
+    earlier = [s for s in scored if s < snapshot]
+    profiles = _warehouse_partition(layout.segment_profiles, snapshot)
+    return Snapshot(
+        snapshot_date=snapshot,
+        activity=activity,
+        segment_features=_read(folder / "segment_features"),
+        feature_drift=_read(folder / "feature_drift"),
+        model_history=_read(folder / "model_history"),
+        segment_profiles=profiles.sort_values("segment_id", ignore_index=True) if not profiles.empty else profiles,
+        segment_migration=_warehouse_partition(layout.segment_migration, snapshot),
+        migration_previous=earlier[-1] if earlier else None,
+    )
+
+
+class SnapshotCache:
+    """The newest snapshot, reloaded when the daily DAG publishes a newer one (or republishes it)."""
+
+    def __init__(self, layout: DataLayout):
+        self.layout = layout
+        self._lock = threading.Lock()
+        self._key: tuple[str, float] | None = None
+        self._snapshot: Snapshot | None = None
+
+    def get(self) -> Snapshot | None:
+        snapshot = latest_snapshot(self.layout.dashboard_marts)
+        if snapshot is None:
+            return None
+        key = (snapshot, (Path(self.layout.dashboard_marts) / f"snapshot_date={snapshot}").stat().st_mtime)
+        with self._lock:
+            if key != self._key:
+                self._snapshot, self._key = load_snapshot(self.layout, snapshot), key
+            return self._snapshot

@@ -1,0 +1,183 @@
+"""Dashboards: number formats, chart geometry, filters and exact sums, the marts job's transforms.
+
+The pages in a real browser, against a real daily run, are in test_daily_dag_e2e.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from bankseg.dashboards import charts, pages
+from bankseg.dashboards import formatting as fmt
+from bankseg.dashboards.data import Filters, FilterError, Snapshot, summary
+from bankseg.layout import REPOSITORY_ROOT
+from jobs import dashboard_marts
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, "0"), (999, "999"), (1000, "1,000"), (100000, "1,00,000"), (12345678, "1,23,45,678"), (-1234567.6, "-12,34,568"), (1e9, "1,00,00,00,000")],
+)
+def test_indian_digit_grouping(value, expected):
+    assert fmt.indian_digits(value) == expected
+
+
+def test_rupees_read_at_a_glance_in_lakh_and_crore():
+    assert fmt.inr(12345678) == "₹1,23,45,678"
+    assert fmt.inr_short(123456789) == "₹12.35 Cr"
+    assert fmt.inr_short(450000) == "₹4.50 L"
+    assert fmt.inr_short(12345) == "₹12,345"
+    assert fmt.count_short(884265) == "8.84 L"
+    assert fmt.share(0.2291) == "22.9%"
+    assert fmt.inr(float("nan")) == fmt.inr(None) == "–"
+
+
+def overlap(a, b) -> float:
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(width, 0) * max(height, 0)
+
+
+@pytest.mark.parametrize("values", [[6, 6, 4, 3, 2, 2, 1], [152455, 134601, 91290, 76501, 38523, 31501, 500], [5], [1] * 12])
+def test_treemap_tiles_fill_the_area_in_proportion_without_overlapping(values):
+    width, height = 560, 300
+    tiles = charts.squarify(values, 0, 0, width, height)
+    assert len(tiles) == len(values)
+    for (x, y, w, h), value in zip(tiles, values, strict=True):
+        assert w * h == pytest.approx(width * height * value / sum(values), rel=1e-9)
+        assert x >= -1e-9 and y >= -1e-9 and x + w <= width + 1e-6 and y + h <= height + 1e-6
+    assert all(overlap(a, b) < 1e-6 for a, b in itertools.combinations(tiles, 2))
+
+
+def test_equal_values_give_near_square_tiles():
+    tiles = charts.squarify([1] * 16, 0, 0, 400, 400)
+    assert max(max(w / h, h / w) for _, _, w, h in tiles) < 1.5
+
+
+def test_charts_draw_one_mark_per_value_with_a_tooltip():
+    svg = charts.hbar("spend", ["DELHI", "MUMBAI"], {"F": [10.0, 20.0], "M": [5.0, 0.0]}, fmt.inr)
+    assert 'data-marks="4"' in svg
+    assert "<title>MUMBAI · F: ₹20</title>" in svg
+    assert 'data-marks="3"' in charts.line("days", ["1", "2", "3"], {"n": [1.0, 2.0, 3.0]}, fmt.count)
+    assert 'data-marks="2"' in charts.heatmap("h", ["a"], ["x", "y", "z"], [[1.0, None, 2.0]], fmt.count)
+    assert "No data for these filters" in charts.vbar("empty", [], {"n": []}, fmt.count)
+
+
+def activity_frame() -> pd.DataFrame:
+    """Three customers over two days; customer 1 transacts on both days and in two cities."""
+    rows = [
+        # customer_key, day, city, gender, age_band, amount_category, segment_id, transactions, amount, balance_sum, balance_count
+        (1, "2016-08-01", "DELHI", "M", "25-34", "Low", 1, 2, 300.0, 2000.0, 2),
+        (1, "2016-08-02", "MUMBAI", "M", "25-34", "High", 1, 1, 6000.0, 0.0, 0),
+        (2, "2016-08-01", "DELHI", "F", "35-44", "Medium", 2, 1, 700.0, 500.0, 1),
+        (3, "2016-08-02", "DELHI", "F", "unknown", "Low", -1, 3, 90.0, 600.0, 3),
+    ]
+    frame = pd.DataFrame(rows, columns=["customer_key", "txn_date", "city", "gender", "age_band", "amount_category", "segment_id",
+                                        "transactions", "amount", "balance_sum", "balance_count"])
+    frame["txn_date"] = pd.to_datetime(frame["txn_date"])
+    for column in ("city", "gender", "age_band", "amount_category"):
+        frame[column] = frame[column].astype("category")
+    return frame
+
+
+def test_totals_count_a_customer_once_however_many_days_and_cities():
+    totals = summary(activity_frame())
+    assert totals["transactions"] == 7
+    assert totals["amount"] == 7090.0
+    assert totals["customers"] == 3
+    assert totals["balance_mean"] == pytest.approx(3100.0 / 6)
+    per_city = summary(activity_frame(), ["city"])
+    assert per_city.loc["DELHI", "customers"] == 3 and per_city.loc["MUMBAI", "customers"] == 1
+    assert math.isnan(per_city.loc["MUMBAI", "balance_mean"])  # no balance known there
+
+
+def test_filters_combine_and_change_the_numbers():
+    frame = activity_frame()
+    women = Filters.from_query({"gender": "F"}).apply(frame)
+    assert summary(women)["customers"] == 2 and summary(women)["amount"] == 790.0
+    day_two_delhi = Filters.from_query({"start": "2016-08-02", "end": "2016-08-02", "city": "DELHI"}).apply(frame)
+    assert summary(day_two_delhi) | {"balance_mean": None} == {"transactions": 3, "amount": 90.0, "customers": 1, "balance_mean": None}
+    assert summary(Filters.from_query({"segment": "1"}).apply(frame))["transactions"] == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [({"start": "21/10/2016"}, "start='21/10/2016' is not a date"), ({"segment": "gold"}, "segment='gold' is not a segment id"),
+     ({"start": "2016-09-01", "end": "2016-08-01"}, "start 2016-09-01 is after end 2016-08-01")],
+)
+def test_bad_filter_values_are_refused_with_the_parameter_named(query, message):
+    with pytest.raises(FilterError, match=re.escape(message)):
+        Filters.from_query(query)
+
+
+def snapshot_without_segments() -> Snapshot:
+    empty = pd.DataFrame()
+    return Snapshot("2016-08-02", activity_frame(), empty, empty, empty, empty, empty, None)
+
+
+@pytest.mark.parametrize("slug", ["overview", "transactions", "cities", "monthly"])
+def test_each_seed_dashboard_builds_its_panels_from_the_activity(slug):
+    page = pages.build(slug, snapshot_without_segments(), Filters())
+    assert dict((label, value) for label, value, _ in page.kpis)["Customers"] == "3"
+    assert page.panels and all("data-marks" in panel.body for panel in page.panels), [p.title for p in page.panels]
+
+
+def test_overview_answers_the_seed_questions():
+    page = pages.build("overview", snapshot_without_segments(), Filters.from_query({"start": "2016-08-01", "end": "2016-08-01"}))
+    kpis = {label: detail for label, _, detail in page.kpis}
+    assert kpis["Total amount"] == "₹1,000" and kpis["Transactions"] == "3"
+    gender = next(p for p in page.panels if p.title == "Spend by gender").body
+    assert "<title>M: ₹300</title>" in gender and "<title>F: ₹700</title>" in gender
+
+
+def test_segments_page_without_a_champion_says_how_to_get_one():
+    page = pages.build("segments", snapshot_without_segments(), Filters())
+    assert "no model was champion" in page.message and "make promote VERSION=n" in page.message
+    assert page.panels == []
+
+
+def test_amount_categories_agree_with_the_hive_view():
+    view = (REPOSITORY_ROOT / "hive" / "views" / "10_v_transactions.hql").read_text()
+    bounds = [(label, int(bound)) for bound, label in re.findall(r"WHEN amount < (\d+) THEN '(\w+)'", view)]
+    assert bounds == list(dashboard_marts.AMOUNT_CATEGORIES)
+    assert f"ELSE '{dashboard_marts.TOP_AMOUNT_CATEGORY}'" in view
+
+
+def test_population_stability_index_by_hand():
+    assert dashboard_marts.population_stability([50, 50], [50, 50]) == 0.0
+    # (0.2 - 0.8) ln(0.2 / 0.8) + (0.8 - 0.2) ln(0.8 / 0.2) = 1.2 ln 4
+    assert dashboard_marts.population_stability([80, 20], [20, 80]) == pytest.approx(1.2 * math.log(4))
+    # An empty bin counts as a share of 1e-4 instead of dividing by zero.
+    assert dashboard_marts.population_stability([100, 0], [50, 50]) == pytest.approx(
+        (0.5 - 1.0) * math.log(0.5) + (0.5 - 1e-4) * math.log(0.5 / 1e-4)
+    )
+
+
+@pytest.mark.spark
+def test_activity_mart_sums_per_customer_day_and_attributes(spark):
+    transactions = spark.createDataFrame(
+        [
+            ("C1", date(2016, 8, 1), "DELHI", "M", 30, 100.00, 1000.0),
+            ("C1", date(2016, 8, 1), "DELHI", "M", 30, 200.00, None),
+            ("C1", date(2016, 8, 1), "DELHI", "M", 30, 5000.00, 900.0),
+            ("C2", date(2016, 8, 2), "PUNE", "F", None, 499.99, 50.0),
+            ("C3", date(2016, 10, 22), "PUNE", "F", 70, 10.00, 5.0),  # after the snapshot: left out
+        ],
+        "customer_id string, txn_date date, city string, gender string, age_at_txn int, amount double, account_balance double",
+    )
+    segments = spark.createDataFrame([("C1", 4)], "customer_id string, segment_id int")
+    rows = {
+        (r["city"], r["age_band"], r["amount_category"], r["segment_id"]): (r["transactions"], r["amount"], r["balance_sum"], r["balance_count"])
+        for r in dashboard_marts.activity(transactions, segments, "2016-10-21").collect()
+    }
+    assert rows == {
+        ("DELHI", "25-34", "Low", 4): (2, 300.0, 1000.0, 1),
+        ("DELHI", "25-34", "High", 4): (1, 5000.0, 900.0, 1),
+        ("PUNE", "unknown", "Low", dashboard_marts.NOT_SCORED): (1, 499.99, 50.0, 1),
+    }
