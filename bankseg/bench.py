@@ -30,7 +30,12 @@ from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE
 from bankseg.layout import DataLayout
 from bankseg.platform import http_answers, migrate_airflow_db, platform_env, venv_bin
 
-STAGES = ("generate", "etl", "features", "validate", "train", "score", "marts", "dashboards", "serve", "hive", "dag")
+STAGES = ("generate", "etl", "features", "validate", "train", "fit6", "score", "marts", "dashboards", "serve", "hive", "dag")
+KAGGLE_ROWS = 1_048_567
+# The scale benchmark's stages: the daily pipeline's Spark jobs and one k=6 KMeans training.
+SCALE_STAGES = ("generate", "etl", "features", "fit6")
+# The k=6 training alone: KMeans only, no k-sweep (best of 3 fits, stability bootstraps, MLflow).
+FIT6_ARGS = ("--k-min", "6", "--k-max", "6", "--chosen-k", "6", "--algorithms", "kmeans")
 # What analysts ask first: the city summary (dashboard 3) and the segment summary.
 HIVE_QUERIES = {
     "hive query: top 10 cities by spend": "SELECT city, amount_total FROM bank.v_spend_by_city ORDER BY amount_total DESC LIMIT 10",
@@ -109,9 +114,14 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
         for layer in quality.SUITES:
             command = spark_submit_command("validate_layer", layout, run_date, master, ("--layer", layer))
             results.append(measure(f"validate-{layer}", command, env, logs / f"validate-{layer}.log"))
-    for job_name, stage in (("train_segmentation", "train"), ("score_customers", "score"), ("dashboard_marts", "marts")):
+    for job_name, stage, job_args in (
+        ("train_segmentation", "train", ()),
+        ("train_segmentation", "fit6", FIT6_ARGS),
+        ("score_customers", "score", ()),
+        ("dashboard_marts", "marts", ()),
+    ):
         if stage in stages:
-            command = spark_submit_command(job_name, layout, run_date, master)
+            command = spark_submit_command(job_name, layout, run_date, master, job_args)
             results.append(measure(stage, command, env, logs / f"{stage}.log"))
     if "dashboards" in stages:
         results += measure_dashboards(layout, data_dir / "screenshots")
@@ -247,6 +257,7 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
         "features": "features (spark-submit)",
         **{f"validate-{layer}": f"validate {layer} (GX suite, spark-submit)" for layer in quality.SUITES},
         "train": "training k=2..10, 3 algorithms (spark-submit)",
+        "fit6": "training KMeans k=6 only (spark-submit)",
         "score": "daily scoring, all customers (spark-submit)",
         "marts": "dashboard marts (spark-submit)",
         "dag": "whole daily DAG (airflow dags test)",
@@ -266,13 +277,64 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
+def format_scale_table(master: str, by_scale: dict[float, list[Measurement]]) -> str:
+    """One row per stage: time and peak memory at each scale, and how time grew against size."""
+    scales = sorted(by_scale)
+    smallest = scales[0]
+    header = " | ".join(f"{scale:g}x s | {scale:g}x MiB" for scale in scales)
+    lines = [
+        f"master {master} · {psutil.cpu_count()} cores · {psutil.virtual_memory().total / 2**30:.0f} GiB · "
+        + ", ".join(f"{scale:g}x = {round(KAGGLE_ROWS * scale):,} rows" for scale in scales),
+        "",
+        f"| stage | {header} | time growth {smallest:g}x→{scales[-1]:g}x per size growth |",
+        "| --- |" + " ---: |" * (2 * len(scales) + 1),
+    ]
+    for stage in [r.stage for r in by_scale[smallest]]:
+        row = {scale: next(r for r in by_scale[scale] if r.stage == stage) for scale in scales}
+        cells = " | ".join(f"{row[scale].seconds:.1f} | {row[scale].peak_mib:,.0f}" for scale in scales)
+        growth = (row[scales[-1]].seconds / row[smallest].seconds) / (scales[-1] / smallest)
+        lines.append(f"| {stage} | {cells} | {growth:.2f} |")
+    return "\n".join(lines)
+
+
+def plot_scale(by_scale: dict[float, list[Measurement]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scales = sorted(by_scale)
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for stage in [r.stage for r in by_scale[scales[0]]]:
+        seconds = [next(r.seconds for r in by_scale[scale] if r.stage == stage) for scale in scales]
+        axis.plot([KAGGLE_ROWS * scale / 1e6 for scale in scales], seconds, marker="o", label=stage)
+    axis.set(xlabel="transactions (millions)", ylabel="wall time (s)", title="Wall time against input size", xscale="log", yscale="log")
+    axis.legend()
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_048_567)
     parser.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
     parser.add_argument("--data-dir", type=Path, default=Path("data/bench"))
     parser.add_argument("--master", default="local[*]", help="Spark master for the Spark stages")
+    parser.add_argument("--scales", default=None, help=f"multiples of the Kaggle volume, e.g. 1,10,50: runs {','.join(SCALE_STAGES)} at each")
     args = parser.parse_args(argv)
+    if args.scales:
+        by_scale = {}
+        for scale in sorted(float(value) for value in args.scales.split(",")):
+            rows = round(KAGGLE_ROWS * scale)
+            by_scale[scale] = run_benchmark(rows, list(SCALE_STAGES), args.data_dir / f"rows-{rows}", args.master)
+            print(format_table(rows, args.master, by_scale[scale]), flush=True)
+        table = format_scale_table(args.master, by_scale)
+        print(table)
+        report = args.data_dir / "bench-scale.md"
+        report.write_text(table + "\n")
+        plot_scale(by_scale, args.data_dir / "bench-scale.png")
+        print(f"\nwritten to {report} and {args.data_dir / 'bench-scale.png'}")
+        return
     stages = [stage.strip() for stage in args.stages.split(",") if stage.strip()]
     unknown = set(stages) - set(STAGES)
     if unknown:

@@ -899,19 +899,14 @@ def test_image_installs_exactly_the_lock():
         assert "--frozen" in arguments and "--no-dev" in arguments, arguments
     lock_copy = next(index for index, (keyword, arguments) in enumerate(instructions) if keyword == "COPY" and "uv.lock" in arguments.split())
     assert lock_copy < syncs[0][0]
-    assert not [arguments for _, arguments in runs if re.search(r"\b(pip|uv pip) install\b", arguments) and "uv==" not in arguments and "psycopg2-binary==" not in arguments]
+    assert not [arguments for _, arguments in runs if re.search(r"\b(pip|uv pip) install\b", arguments) and "uv==" not in arguments]
     assert re.fullmatch(r"\d+\.\d+\.\d+", dockerfile_args()["UV_VERSION"]) and '"uv==${UV_VERSION}"' in DOCKERFILE.read_text()
 
 
-def test_postgres_driver_comes_from_exactly_one_place():
-    """psycopg2 is not in uv.lock yet, so the image installs it at a pin; once the lock has it, that line must go."""
+def test_postgres_driver_comes_from_the_lock():
+    """Airflow's and MLflow's Postgres databases need psycopg2; the image gets it from uv.lock like everything else."""
     lock = tomllib.loads((REPOSITORY_ROOT / "uv.lock").read_text())
-    in_lock = any(entry["name"] in ("psycopg2-binary", "psycopg2") for entry in lock["package"])
-    in_dockerfile = "psycopg2-binary==${PSYCOPG2_VERSION}" in DOCKERFILE.read_text()
-    assert in_lock != in_dockerfile, (
-        "uv.lock has psycopg2 now: remove PSYCOPG2_VERSION and its uv pip install from docker/airflow/Dockerfile"
-        if in_lock else "nothing installs psycopg2, the driver of Airflow's and MLflow's Postgres databases"
-    )
+    assert any(entry["name"] == "psycopg2-binary" for entry in lock["package"])
     assert urlsplit(environment(STACK["airflow-scheduler"])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).scheme == "postgresql+psycopg2"
 
 
@@ -955,3 +950,12 @@ def test_scripts_the_stack_runs_exist_and_are_valid():
             compile(script.read_text(), str(script), "exec")
     assert POSTGRES_INIT.stat().st_mode & stat.S_IXUSR  # executed, not sourced, by the postgres image
     assert subprocess.run(["bash", "-n", str(POSTGRES_INIT)], check=False).returncode == 0
+
+
+def test_both_dockerignore_files_send_the_same_context():
+    """BuildKit reads the Dockerfile's own ignore file, the classic builder the root one: they must agree."""
+
+    def patterns(path: Path) -> list[str]:
+        return [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+    assert patterns(REPOSITORY_ROOT / ".dockerignore") == patterns(DOCKERIGNORE)
