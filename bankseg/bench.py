@@ -196,7 +196,7 @@ def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measuremen
     base_url = f"http://127.0.0.1:{port}/bankseg/"
     try:
         deadline = time.monotonic() + 60
-        while not http_answers(base_url, accepts=lambda _: True):
+        while not http_answers(base_url + "static/dashboard.css", accepts=lambda _: True):  # up, marts not loaded yet
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the dashboards did not start")
             time.sleep(0.5)

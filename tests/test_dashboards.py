@@ -65,7 +65,9 @@ def test_charts_draw_one_mark_per_value_with_a_tooltip():
     assert 'data-marks="4"' in svg
     assert "<title>MUMBAI · F: ₹20</title>" in svg
     assert 'data-marks="3"' in charts.line("days", ["1", "2", "3"], {"n": [1.0, 2.0, 3.0]}, fmt.count)
+    # Missing cells stay blank, whether None or pandas' NaN.
     assert 'data-marks="2"' in charts.heatmap("h", ["a"], ["x", "y", "z"], [[1.0, None, 2.0]], fmt.count)
+    assert 'data-marks="1"' in charts.heatmap("h", ["a"], ["x", "y"], [[float("nan"), 2.0]], fmt.count)
     assert "No data for these filters" in charts.vbar("empty", [], {"n": []}, fmt.count)
 
 

@@ -155,9 +155,15 @@ def line(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
     return _svg(name, height, marks, body)
 
 
+def _present(value: float | None) -> bool:
+    """A cell with a value: None and NaN (pandas' missing) are both left blank."""
+    return value is not None and not math.isnan(value)
+
+
 def heatmap(name: str, rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], fmt: Formatter, diverging: bool = False) -> str:
-    """A table of coloured cells; ``diverging`` centres the colours on zero (blue below, red above)."""
-    cells = [v for row in values for v in row if v is not None]
+    """A table of coloured cells, blank where a value is missing; ``diverging`` centres the colours on
+    zero (blue below, red above)."""
+    cells = [v for row in values for v in row if _present(v)]
     if not rows or not columns or not cells:
         return _empty(name)
     left, top = _label_width(rows), 40
@@ -171,7 +177,7 @@ def heatmap(name: str, rows: Sequence[str], columns: Sequence[str], values: Sequ
         y = top + i * cell_h
         body.append(_text(left - 6, y + cell_h / 2 + 4, _fit(row_label, left - 10), "end"))
         for j, value in enumerate(values[i]):
-            if value is None:
+            if not _present(value):
                 continue
             strength = abs(value) / peak
             hue = (4 if value > 0 else 212) if diverging else 212

@@ -122,7 +122,7 @@ def transactions(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
               "Distinct customers transacting on each date."),
         Panel("Spend per age group and month",
               charts.heatmap("age-spend-per-month", list(age_month.index), [_month_label(m) for m in age_month.columns],
-                             age_month.where(age_month.notna(), None).values.tolist(), fmt.inr_short),
+                             age_month.values.tolist(), fmt.inr_short),
               "Sum of transaction amounts; darker is more.", wide=True),
         Panel("Customers per amount category",
               charts.vbar("customers-per-amount-category", list(categories.index),
@@ -181,7 +181,7 @@ def monthly(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
               amount_category_note()),
         Panel("Weekly rhythm of each month",
               charts.heatmap("weekday-per-month", [_month_label(m) for m in rhythm.index], [d[:3] for d in rhythm.columns],
-                             rhythm.where(rhythm.notna(), None).values.tolist(), fmt.count_short),
+                             rhythm.values.tolist(), fmt.count_short),
               "Transactions per day of the week in each month; darker is more.", wide=True),
     ]
 
@@ -226,7 +226,7 @@ def segments(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
 
 def _segment_heatmap(name: str, table: pd.DataFrame, label: Callable[[int], str]) -> str:
     return charts.heatmap(name, [label(s) for s in table.index], [str(c) for c in table.columns],
-                          table.where(table.notna(), None).values.tolist(), fmt.count_short)
+                          table.values.tolist(), fmt.count_short)
 
 
 def profile_heatmap(snapshot: Snapshot, label: Callable[[int], str]) -> str:
@@ -244,7 +244,7 @@ def migration_heatmap(snapshot: Snapshot, label: Callable[[int], str]) -> str:
     table = moves.pivot_table(index="source", columns="to_segment_id", values="customers", aggfunc="sum")
     # Rows name the segment; columns are the ids it moved to, so the matrix stays readable.
     return charts.heatmap("segment-migration", list(table.index), [f"to {int(c)}" for c in table.columns],
-                          table.where(table.notna(), None).values.tolist(), fmt.count_short)
+                          table.values.tolist(), fmt.count_short)
 
 
 def silhouette_chart(snapshot: Snapshot) -> str:
