@@ -42,7 +42,7 @@ def _sweep_table(algorithm: str, results: dict[int, dict[str, float]], chosen_k:
     head = "".join(f"<th>{html.escape(title)}</th>" for _, title, _ in columns)
     rows = []
     for k in sorted(results):
-        marker = " (chosen)" if k == chosen_k else ""
+        marker = " (chosen; figures of the sweep's single fit)" if k == chosen_k else ""
         cells = "".join(_cell(results[k].get(key), places) for key, _, places in columns)
         rows.append(f"<tr><td>{k}{marker}</td>{cells}</tr>")
     return f"<h3>{html.escape(algorithm)}</h3><table><tr><th>k</th>{head}</tr>{''.join(rows)}</table>"
@@ -77,7 +77,9 @@ def render(summary: dict[str, Any], segments: list[dict[str, Any]], sweep: dict[
         for path in sorted(plots.glob("*.png"))
     )
     sweeps = "".join(
-        _sweep_table(algorithm, results, summary["chosen_k"] if algorithm == "kmeans" else None) for algorithm, results in sweep.items()
+        _sweep_table(algorithm, results, summary["chosen_k"] if algorithm == "kmeans" else None)
+        for algorithm, results in sweep.items()
+        if results  # an algorithm left out of the comparison has no table
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Training report {html.escape(summary['snapshot_date'])}</title><style>{STYLE}</style></head>

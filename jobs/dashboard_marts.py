@@ -13,8 +13,9 @@ rebuilds whole under ``marts/dashboards/snapshot_date=D/`` (staged, then swapped
   space (standard deviations from the training population), for the profile heatmap.
 * ``feature_drift``: population stability index of each model input between the snapshot the
   champion was trained on and ``D``.
-* ``model_history``: every registered model version with its silhouette, stability, gate result,
-  training snapshot and whether it is the champion.
+* ``model_history``: every model version registered when the job runs (so a rerun of an old date
+  shows today's registry) with its silhouette, stability, gate result, training snapshot and
+  whether it is the champion; the version that scored ``D`` is in ``segment_profiles``.
 
 Segments come from ``customer_segments`` at ``D``; without a champion model the segment columns
 are -1 ("not scored") and the segment tables are empty, and the other dashboards work as before.
@@ -50,7 +51,7 @@ SEGMENT_FEATURES_SCHEMA = "segment_id int, segment_name string, customers long, 
 )
 FEATURE_DRIFT_SCHEMA = "feature string, psi double, reference_snapshot string, bins int"
 MODEL_HISTORY_SCHEMA = (
-    "version string, created_at timestamp, snapshot_date string, quality_gates string, champion boolean, "
+    "version string, created_at timestamp_ntz, snapshot_date string, quality_gates string, champion boolean, "
     "chosen_k double, silhouette double, silhouette_spark double, stability_ari double, min_share double, customers double"
 )
 
@@ -167,6 +168,7 @@ def model_history(layout: DataLayout) -> list[tuple]:
 
 
 def _timestamp(milliseconds: int):
+    """UTC wall-clock time, stored as TIMESTAMP_NTZ so no session or machine time zone shifts it."""
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc).replace(tzinfo=None)

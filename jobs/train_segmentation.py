@@ -399,7 +399,9 @@ def run(
             report_summary = {"snapshot_date": snapshot, "customers": total, "chosen_k": chosen_k, "silhouette_sample": silhouette,
                               "silhouette_spark": chosen["metrics"]["silhouette_spark"], "stability_ari": ari, "gate_failures": failures}
             report_sweep = {name: {k: result["metrics"] for k, result in results.items()} for name, results in {**sweep, "agglomerative": agglomerative}.items()}
-            (Path(folder) / REPORT_FILE).write_text(training_report.render(report_summary, segment_table, report_sweep, Path(folder) / "plots"))
+            (Path(folder) / REPORT_FILE).write_text(
+                training_report.render(report_summary, segment_table, report_sweep, Path(folder) / "plots"), encoding="utf-8"
+            )
             mlflow.log_artifacts(folder)
         # The served model takes the inputs as plain numbers (JSON has no decimals).
         example = features.select(*[F.col(c).cast("double").alias(c) for c in segmentation.INPUT_COLUMNS]).limit(3).toPandas()

@@ -9,14 +9,21 @@ import itertools
 import math
 import re
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fastapi import Depends, HTTPException
+from fastapi.testclient import TestClient
+
 from bankseg.dashboards import charts, pages
+from bankseg.dashboards.app import standalone_app
 from bankseg.dashboards import formatting as fmt
 from bankseg.dashboards.data import Filters, FilterError, Snapshot, summary
-from bankseg.layout import REPOSITORY_ROOT
+from bankseg.layout import REPOSITORY_ROOT, DataLayout
 from jobs import dashboard_marts
 
 
@@ -104,7 +111,7 @@ def test_filters_combine_and_change_the_numbers():
     women = Filters.from_query({"gender": "F"}).apply(frame)
     assert summary(women)["customers"] == 2 and summary(women)["amount"] == 790.0
     day_two_delhi = Filters.from_query({"start": "2016-08-02", "end": "2016-08-02", "city": "DELHI"}).apply(frame)
-    assert summary(day_two_delhi) | {"balance_mean": None} == {"transactions": 3, "amount": 90.0, "customers": 1, "balance_mean": None}
+    assert summary(day_two_delhi) == {"transactions": 3, "amount": 90.0, "customers": 1, "balance_mean": 200.0}
     assert summary(Filters.from_query({"segment": "1"}).apply(frame))["transactions"] == 3
 
 
@@ -136,6 +143,93 @@ def test_overview_answers_the_seed_questions():
     assert kpis["Total amount"] == "₹1,000" and kpis["Transactions"] == "3"
     gender = next(p for p in page.panels if p.title == "Spend by gender").body
     assert "<title>M: ₹300</title>" in gender and "<title>F: ₹700</title>" in gender
+
+
+def write_marts(layout: DataLayout, snapshot: str, activity: pd.DataFrame) -> None:
+    """An unscored snapshot's marts as the job writes them: activity rows, empty segment tables."""
+    folder = Path(layout.dashboard_marts) / f"snapshot_date={snapshot}"
+    (folder / "activity").mkdir(parents=True)
+    frame = activity.astype({c: "string" for c in ("city", "gender", "age_band", "amount_category")})
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / "activity" / "part-0.parquet")
+    empty = {
+        "segment_features": pa.schema([("segment_id", pa.int32()), ("segment_name", pa.string()), ("customers", pa.int64())]),
+        "feature_drift": pa.schema([("feature", pa.string()), ("psi", pa.float64())]),
+        "model_history": pa.schema([("version", pa.string()), ("champion", pa.bool_())]),
+    }
+    for table, schema in empty.items():
+        (folder / table).mkdir()
+        pq.write_table(schema.empty_table(), folder / table / "part-0.parquet")
+
+
+@pytest.fixture
+def client(tmp_path):
+    layout = DataLayout(str(tmp_path))
+    activity = activity_frame()
+    activity["city"] = activity["city"].cat.rename_categories({"MUMBAI": '<b id="x">MUMBAI</b>'})
+    write_marts(layout, "2016-08-02", activity)
+    return TestClient(standalone_app(layout))
+
+
+@pytest.mark.parametrize("slug", list(pages.DASHBOARDS))
+def test_every_page_answers_before_any_model_is_champion(client, slug):
+    page = client.get(f"/bankseg/{slug}")
+    assert page.status_code == 200, page.text[-2000:]
+    assert '<span class="kpi-value">3</span>' in page.text  # three customers
+    if slug == "segments":
+        assert "no model was champion" in page.text
+
+
+def test_a_filter_that_matches_nothing_shows_no_data_and_null_means(client):
+    page = client.get("/bankseg/overview", params={"city": "NOWHERE"})
+    assert page.status_code == 200 and "No data for these filters" in page.text
+    assert client.get("/bankseg/api/summary", params={"city": "NOWHERE"}).json() | {"snapshot_date": None} == {
+        "snapshot_date": None, "filters": {"city": "NOWHERE"}, "transactions": 0, "amount": 0.0, "customers": 0, "balance_mean": None,
+    }
+
+
+def test_data_values_are_escaped_in_charts_and_filters(client):
+    page = client.get("/bankseg/cities").text
+    assert '<b id="x">' not in page
+    assert "&lt;b id=&#34;x&#34;&gt;MUMBAI&lt;/b&gt;" in page or "&lt;b id=&quot;x&quot;&gt;MUMBAI&lt;/b&gt;" in page
+
+
+def test_bad_filters_and_unknown_pages_are_refused_with_the_reason(client):
+    bad = client.get("/bankseg/overview", params={"start": "21/10/2016"})
+    assert bad.status_code == 400 and "is not a date in the form YYYY-MM-DD" in bad.json()["detail"]
+    assert client.get("/bankseg/nosuch").status_code == 404
+
+
+def test_data_docs_are_served_from_their_folder_only_and_load_nothing_from_outside(client, tmp_path):
+    docs = tmp_path / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    docs.mkdir(parents=True)
+    (docs / "index.html").write_text("<html>validations</html>")
+    (tmp_path / "secret.txt").write_text("not for the web")
+    page = client.get("/bankseg/data-docs/index.html")
+    assert page.status_code == 200 and "validations" in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    for attempt in ("../../../../secret.txt", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/secret.txt", str(tmp_path / "secret.txt")):
+        answer = client.get(f"/bankseg/data-docs/{attempt}")
+        assert answer.status_code == 404 and "not for the web" not in answer.text
+
+
+def test_without_marts_the_pages_say_how_to_get_them(tmp_path):
+    page = TestClient(standalone_app(DataLayout(str(tmp_path)))).get("/bankseg/overview")
+    assert page.status_code == 503 and "No dashboard data yet" in page.text and "make run" in page.text
+
+
+def test_guards_protect_pages_and_api_but_not_the_stylesheet(tmp_path):
+    def refuse():
+        raise HTTPException(401, "log in to Airflow")
+
+    from bankseg.dashboards.app import MOUNT_PATH, create_app
+    from fastapi import FastAPI
+
+    root = FastAPI()
+    root.mount(MOUNT_PATH, create_app(DataLayout(str(tmp_path)), dependencies=[Depends(refuse)]))
+    client = TestClient(root)
+    for path in ("/bankseg/", "/bankseg/overview", "/bankseg/api/summary", "/bankseg/data-docs/index.html"):
+        assert client.get(path).status_code == 401, path
+    assert client.get("/bankseg/static/dashboard.css").status_code == 200
 
 
 def test_segments_page_without_a_champion_says_how_to_get_one():
@@ -183,3 +277,21 @@ def test_activity_mart_sums_per_customer_day_and_attributes(spark):
         ("DELHI", "25-34", "High", 4): (1, 5000.0, 900.0, 1),
         ("PUNE", "unknown", "Low", dashboard_marts.NOT_SCORED): (1, 499.99, 50.0, 1),
     }
+
+
+@pytest.mark.spark
+def test_feature_drift_bins_by_the_reference_deciles_and_sees_a_shift(spark):
+    reference = spark.createDataFrame([(float(v),) * 4 for v in range(1, 101)], list(dashboard_marts.segmentation.INPUT_COLUMNS))
+    # recency_days moved to the top decile; the other inputs did not move.
+    current = spark.createDataFrame(
+        [(float(95 + i % 6), float(v), float(v), float(v)) for i, v in enumerate(range(1, 101))],
+        list(dashboard_marts.segmentation.INPUT_COLUMNS),
+    )
+    edges = [10.0 * k for k in range(1, 10)]  # deciles of 1..100
+    assert dashboard_marts.binned_counts(reference, "recency_days", edges) == [10] * 10
+    assert dashboard_marts.binned_counts(current, "recency_days", edges) == [0] * 9 + [100]
+    drift = {feature: (psi, bins) for feature, psi, bins in dashboard_marts.feature_drift(reference, current)}
+    # Nine bins fell from 10% to the 1e-4 floor, one rose from 10% to 100%.
+    shifted = 9 * (1e-4 - 0.1) * math.log(1e-4 / 0.1) + (1.0 - 0.1) * math.log(1.0 / 0.1)
+    assert drift["recency_days"] == (pytest.approx(shifted), 10)
+    assert drift["frequency"] == (0.0, 10)

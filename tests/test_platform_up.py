@@ -87,13 +87,17 @@ def test_up_serves_the_dag_on_loopback_and_down_stops_its_process_group(platform
         time.sleep(2)
     assert api(base_url, "/api/v2/importErrors", token)["import_errors"] == []
 
-    # The dashboards plugin: mounted in the API server and linked from the UI's navigation. Nothing
-    # has run in this data directory, so the page says how to get data instead of failing.
+    # The dashboards plugin: mounted in the API server, linked from the UI's navigation, behind the
+    # Airflow login. Nothing has run in this data directory, so the page says how to get data.
     assert f"Dashboards   {base_url}/bankseg/" in up.stdout
     plugins = {plugin["name"]: plugin for plugin in api(base_url, "/api/v2/plugins", token)["plugins"]}
     assert [view["href"] for view in plugins["bankseg_dashboards"]["external_views"]] == ["/bankseg/"]
-    with pytest.raises(urllib.error.HTTPError) as no_data:
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
         urllib.request.urlopen(base_url + "/bankseg/overview", timeout=10)
+    assert anonymous.value.code == 401
+    signed_in = urllib.request.Request(base_url + "/bankseg/overview", headers={"Authorization": f"Bearer {token}"})
+    with pytest.raises(urllib.error.HTTPError) as no_data:
+        urllib.request.urlopen(signed_in, timeout=10)
     assert no_data.value.code == 503 and b"No dashboard data yet" in no_data.value.read()
     with urllib.request.urlopen(base_url + "/bankseg/static/dashboard.css", timeout=10) as stylesheet:
         assert stylesheet.status == 200 and b".kpi" in stylesheet.read()

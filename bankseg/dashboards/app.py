@@ -5,9 +5,12 @@ Every URL is relative to where the app is mounted (``/bankseg`` in Airflow and s
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.params import Depends
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -28,11 +31,18 @@ def data_docs_root(layout: DataLayout) -> Path:
     return Path(layout.quality) / "gx" / "uncommitted" / "data_docs" / "local_site"
 
 
-def create_app(layout: DataLayout | None = None) -> FastAPI:
+# Great Expectations' Data Docs pages link styles and scripts on public CDNs: the browser may load
+# nothing from outside this server (the machines running it have no internet, and should not try).
+DATA_DOCS_POLICY = "default-src 'self' 'unsafe-inline' data:"
+
+
+def create_app(layout: DataLayout | None = None, dependencies: Sequence[Depends] = ()) -> FastAPI:
+    """The dashboards; ``dependencies`` guard every page and the API (the Airflow plugin passes
+    Airflow's login check), not the stylesheet and script."""
     layout = layout or DataLayout.from_env()
     cache = SnapshotCache(layout)
     templates = Environment(loader=FileSystemLoader(PACKAGE / "templates"), autoescape=select_autoescape(["html"]))
-    app = FastAPI(title="bankseg dashboards", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="bankseg dashboards", docs_url=None, redoc_url=None, openapi_url=None, dependencies=list(dependencies))
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
     def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -58,16 +68,17 @@ def create_app(layout: DataLayout | None = None) -> FastAPI:
             filters = Filters.from_query(dict(request.query_params))
         except FilterError as error:
             raise HTTPException(400, str(error)) from None
-        return JSONResponse({"snapshot_date": snapshot.snapshot_date, "filters": {k: str(v) for k, v in filters.active().items()},
-                             **summary(filters.apply(snapshot.activity))})
+        totals = {name: None if isinstance(value, float) and math.isnan(value) else value
+                  for name, value in summary(filters.apply(snapshot.activity)).items()}
+        return JSONResponse({"snapshot_date": snapshot.snapshot_date, "filters": {k: str(v) for k, v in filters.active().items()}, **totals})
 
     @app.get("/data-docs/{path:path}")
     def data_docs(path: str):
         root = data_docs_root(layout).resolve()
         target = (root / path).resolve()
         if not target.is_relative_to(root) or not target.is_file():
-            raise HTTPException(404, f"no Data Docs page {path!r} under {root}: they appear after the first validation run")
-        return FileResponse(target)
+            raise HTTPException(404, f"no Data Docs page {path!r}: they appear after the first validation run")
+        return FileResponse(target, headers={"Content-Security-Policy": DATA_DOCS_POLICY})
 
     @app.get("/{slug}", response_class=HTMLResponse)
     def dashboard(request: Request, slug: str):

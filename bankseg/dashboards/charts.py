@@ -28,6 +28,11 @@ def _fit(label: str, room: float) -> str:
     return label if len(label) <= characters else label[: characters - 1] + "…"
 
 
+def _present(value: float | None) -> bool:
+    """A value to draw: None and NaN (pandas' missing value) are left out, never drawn as zero."""
+    return value is not None and not math.isnan(value)
+
+
 def _text(x: float, y: float, content: str, anchor: str = "start", css: str = "label") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{css}">{html.escape(content)}</text>'
 
@@ -57,10 +62,9 @@ def hbar(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
     if not labels:
         return _empty(name)
     names = list(series)
-    totals = [sum(series[s][i] for s in names) for i in range(len(labels))] if stacked else [
-        max(series[s][i] for s in names) for i in range(len(labels))
-    ]
-    peak = max(totals) or 1.0
+    present = [[series[s][i] for s in names if _present(series[s][i])] for i in range(len(labels))]
+    totals = [(sum(values) if stacked else max(values)) if values else float("nan") for values in present]
+    peak = max([t for t in totals if _present(t)], default=0.0) or 1.0
     left, right = _label_width(labels), 90
     width = max(WIDTH, left + 360)
     span = width - left - right
@@ -75,6 +79,8 @@ def hbar(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
         offset = 0.0
         for lane, series_name in enumerate(names):
             value = series[series_name][i]
+            if not _present(value):
+                continue
             length = span * value / peak
             bar_y, bar_h = (y + 3, row - 6) if stacked else (y + 3 + lane * 12, 10)
             x = left + (offset if stacked else 0)
@@ -85,7 +91,8 @@ def hbar(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
             )
             marks += 1
             offset += length if stacked else 0
-        body.append(_text(left + span * totals[i] / peak + 6, y + row / 2 + 4, fmt(totals[i]), css="value"))
+        end = span * totals[i] / peak if _present(totals[i]) else 0.0
+        body.append(_text(left + end + 6, y + row / 2 + 4, fmt(totals[i]) if _present(totals[i]) else "no data", css="value"))
     return _svg(name, top + len(labels) * row + 6, marks, body, width=round(width))
 
 
@@ -94,7 +101,7 @@ def vbar(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
     if not labels:
         return _empty(name)
     names = list(series)
-    peak = max(max(values) for values in series.values()) or 1.0
+    peak = max([v for values in series.values() for v in values if _present(v)], default=0.0) or 1.0
     left, bottom, top = 70, 40, 28 if len(names) > 1 else 12
     height = 240
     plot_h = height - top - bottom
@@ -107,6 +114,8 @@ def vbar(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
         x0 = left + i * group + (group - bar * len(names)) / 2
         for lane, series_name in enumerate(names):
             value = series[series_name][i]
+            if not _present(value):
+                continue
             h = plot_h * value / peak
             tip = f"{label} · {series_name}: {fmt(value)}" if len(names) > 1 else f"{label}: {fmt(value)}"
             body.append(
@@ -134,7 +143,7 @@ def line(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
     if not labels:
         return _empty(name)
     names = list(series)
-    peak = max(max(values) for values in series.values()) or 1.0
+    peak = max([v for values in series.values() for v in values if _present(v)], default=0.0) or 1.0
     left, bottom, top, height = 70, 40, 28 if len(names) > 1 else 12, 240
     plot_h = height - top - bottom
     step = (WIDTH - left - 20) / max(len(labels) - 1, 1)
@@ -143,9 +152,11 @@ def line(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
     marks = 0
     for lane, series_name in enumerate(names):
         colour = PALETTE[lane % len(PALETTE)]
-        points = [(left + i * step, top + plot_h - plot_h * v / peak) for i, v in enumerate(series[series_name])]
+        drawn = [(i, v) for i, v in enumerate(series[series_name]) if _present(v)]
+        points = [(left + i * step, top + plot_h - plot_h * v / peak) for i, v in drawn]
         body.append(f'<polyline class="line" fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>')
-        for (x, y), label, value in zip(points, labels, series[series_name], strict=True):
+        for (x, y), (i, value) in zip(points, drawn, strict=True):
+            label = labels[i]
             body.append(f'<circle class="mark" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"><title>{html.escape(f"{label} · {series_name}: {fmt(value)}")}</title></circle>')
             marks += 1
     every = math.ceil(len(labels) / 8)
@@ -153,11 +164,6 @@ def line(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
         if i % every == 0 or i == len(labels) - 1:
             body.append(_text(left + i * step, top + plot_h + 16, label, "middle"))
     return _svg(name, height, marks, body)
-
-
-def _present(value: float | None) -> bool:
-    """A cell with a value: None and NaN (pandas' missing) are both left blank."""
-    return value is not None and not math.isnan(value)
 
 
 def heatmap(name: str, rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], fmt: Formatter, diverging: bool = False) -> str:

@@ -95,6 +95,8 @@ class Snapshot:
         return not self.segment_profiles.empty
 
     def segment_names(self) -> dict[int, str]:
+        if not self.scored:
+            return {}
         return dict(zip(self.segment_profiles["segment_id"], self.segment_profiles["segment_name"], strict=True))
 
     def options(self) -> dict[str, list]:

@@ -71,7 +71,17 @@ def _month_label(period: pd.Period) -> str:
 
 
 def _series(frame: pd.DataFrame, column: str) -> list[float]:
-    return [float(v) for v in frame[column].fillna(0).tolist()]
+    """Values as floats; an unknown value (a mean with nothing to average) stays NaN and is not drawn."""
+    return [float(v) for v in frame[column].tolist()]
+
+
+def _daily(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per transaction date, with days that had no transactions shown as zero, not left out."""
+    per_day = summary(frame, ["txn_date"])
+    if per_day.empty:
+        return per_day
+    every_day = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D", name="txn_date")
+    return per_day.reindex(every_day).fillna({"transactions": 0, "amount": 0.0, "customers": 0})
 
 
 def kpis(activity: pd.DataFrame) -> list[tuple[str, str, str]]:
@@ -89,7 +99,7 @@ def kpis(activity: pd.DataFrame) -> list[tuple[str, str, str]]:
 def overview(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
     by_gender = summary(activity, ["gender"]).sort_values("amount", ascending=False)
     by_age = _ordered(summary(activity, ["age_band"]), AGE_BAND_ORDER)
-    per_day = summary(activity, ["txn_date"])
+    per_day = _daily(activity)
     days = [d.strftime("%d %b") for d in per_day.index]
     return [
         Panel("Spend by gender", charts.hbar("spend-by-gender", list(by_gender.index), {"Amount": _series(by_gender, "amount")}, fmt.inr_short),
@@ -106,7 +116,7 @@ def overview(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
 
 
 def transactions(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
-    per_day = summary(activity, ["txn_date"])
+    per_day = _daily(activity)
     days = [d.strftime("%d %b") for d in per_day.index]
     age_month = activity.assign(month=_months(activity)).groupby(["age_band", "month"], observed=True)["amount"].sum().unstack("month")
     age_month = age_month.reindex([band for band in AGE_BAND_ORDER if band in age_month.index])
@@ -190,7 +200,7 @@ def segments(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
     names = snapshot.segment_names()
 
     def label(segment_id: int) -> str:
-        return f"{segment_id} · {names.get(segment_id, 'not scored')}" if segment_id != NOT_SCORED else "not scored"
+        return f"{segment_id} · {names.get(segment_id, 'retired segment')}" if segment_id != NOT_SCORED else "not scored"
 
     scored = activity[activity["segment_id"] != NOT_SCORED]
     sizes = summary(scored, ["segment_id"]).sort_index()
@@ -208,18 +218,21 @@ def segments(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
               lambda v: f"{fmt.count_short(v)} ({fmt.share(v / total if total else 0)})"),
               "Distinct customers of each segment among those in the selection, with their share.", wide=True),
         Panel("Profile on the model's inputs", profile_heatmap(snapshot, label),
-              "Mean of each model input in standard deviations from all customers at training; red above, blue below.", wide=True),
+              "Mean of each model input in standard deviations from all customers at training; red above, blue below. "
+              "Whole snapshot: filters do not apply.", wide=True),
         Panel("Segments by city", _segment_heatmap("segment-by-city", by_city, label), "Customers in the eight cities with the most customers.", wide=True),
         Panel("Segments by age group", _segment_heatmap("segment-by-age", by_age, label), "Customers per age group at the transaction.", wide=True),
         Panel("Segments by gender", charts.hbar("segment-by-gender", [label(s) for s in by_gender.index], {g: _series(by_gender, g) for g in by_gender.columns}, fmt.count_short),
               "Customers per gender.", wide=True),
         Panel("Migration since the previous scoring", migration_heatmap(snapshot, label),
-              f"Customers per (previous segment, segment now); previous scoring: {snapshot.migration_previous or 'none, so every customer is new'}.", wide=True),
-        Panel("Model versions", model_history_table(snapshot), "Every registered version of bank_customer_segmentation; the champion scores the daily run.", wide=True),
+              f"Customers per (previous segment, segment now); previous scoring: {snapshot.migration_previous or 'none, so every customer is new'}. "
+              "Whole snapshot: filters do not apply.", wide=True),
+        Panel("Model versions", model_history_table(snapshot), "Every version of bank_customer_segmentation registered when the marts were built; "
+              "the champion scores the daily runs.", wide=True),
         Panel("Silhouette by model version", silhouette_chart(snapshot), "Silhouette of the chosen k: exact on the training sample and by Spark on every customer."),
         Panel("Feature drift since training", drift_chart(snapshot),
               f"Population stability index of each model input, training snapshot vs now: under {PSI_MODERATE} stable, "
-              f"{PSI_MODERATE} to {PSI_SIGNIFICANT} moderate, above {PSI_SIGNIFICANT} significant (retrain)."),
+              f"{PSI_MODERATE} to {PSI_SIGNIFICANT} moderate, above {PSI_SIGNIFICANT} significant (retrain). Whole snapshot: filters do not apply."),
     ]
     return panels
 
@@ -265,7 +278,7 @@ def drift_chart(snapshot: Snapshot) -> str:
 
 def _table(name: str, header: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if cell is None else str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
     return f'<table class="data" data-table="{name}" data-rows="{len(rows)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -281,8 +294,9 @@ def profile_table(snapshot: Snapshot) -> str:
 
 
 def model_history_table(snapshot: Snapshot) -> str:
+    scored_with = set(snapshot.segment_profiles["model_version"]) if snapshot.scored else set()
     rows = [
-        [f"v{r.version}" + (" (champion)" if r.champion else ""), r.created_at.strftime("%Y-%m-%d %H:%M"), r.snapshot_date or "",
+        [f"v{r.version}" + (" (champion)" if r.champion else "") + (" · scored this snapshot" if r.version in scored_with else ""), r.created_at.strftime("%Y-%m-%d %H:%M"), r.snapshot_date or "",
          fmt.decimal(r.chosen_k, 0), fmt.decimal(r.silhouette, 3), fmt.decimal(r.silhouette_spark, 3), fmt.decimal(r.stability_ari, 3),
          fmt.share(r.min_share), r.quality_gates or ""]
         for r in snapshot.model_history.itertuples()
