@@ -50,11 +50,13 @@ def test_cluster_results_equal_local_results(tmp_path):
         cluster_log = run_daily(tmp_path / "on_cluster", input_file, cluster.master_url)
         finished = sorted(app["name"] for app in cluster.master_state()["completedapps"])
     # Every job of both DAGs ran as an application of the cluster (named by the job's session).
-    # (score_customers too when the model passed its gates and became champion.)
+    # When the model passed its gates and became champion, make run also scores the day and
+    # rebuilds the dashboard marts with the segments: score_customers once, dashboard_marts twice.
     jobs = sorted(name.split("-")[1] for name in finished)
-    assert [job for job in jobs if job != "score_customers"] == [
+    assert [job for job in jobs if job not in ("score_customers", "dashboard_marts")] == [
         "customer_features", "etl_transactions", "train_segmentation", *["validate_layer"] * 3
     ], finished
+    assert jobs.count("dashboard_marts") == 1 + jobs.count("score_customers"), finished
     assert f"--master {cluster.master_url}" in cluster_log, "the jobs must have been submitted to the cluster"
 
     local_log = run_daily(tmp_path / "local", input_file, "local[2]")
