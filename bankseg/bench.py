@@ -48,36 +48,43 @@ SERVED_REQUESTS = 200
 class Measurement:
     stage: str
     seconds: float
-    peak_mib: float
+    peak_mib: float  # the whole process tree at its peak
+    largest_process_mib: float = 0.0  # the largest single process (usually Spark's JVM) at its peak
+
+
+def member_rss(process: psutil.Process) -> list[int]:
+    """Resident memory of a process and each of its descendants."""
+    sizes = []
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            sizes.append(member.memory_info().rss)
+        except psutil.NoSuchProcess:
+            pass
+    return sizes
 
 
 def tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    return sum(member_rss(process))
 
 
 def measure(stage: str, command: list[str], env: dict[str, str], log_path: Path) -> Measurement:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    peak = 0
+    peak = largest = 0
     with log_path.open("w") as log:
         child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         watched = psutil.Process(child.pid)
         while child.poll() is None:
             try:
-                peak = max(peak, tree_rss(watched))
+                sizes = member_rss(watched)
             except psutil.NoSuchProcess:
-                pass
+                sizes = []
+            peak, largest = max(peak, sum(sizes)), max([largest, *sizes])
             time.sleep(0.1)
     seconds = time.monotonic() - started
     if child.returncode != 0:
         raise SystemExit(f"stage {stage} failed (exit {child.returncode}); log: {log_path}")
-    return Measurement(stage, seconds, peak / 2**20)
+    return Measurement(stage, seconds, peak / 2**20, largest / 2**20)
 
 
 def spark_submit_command(
@@ -266,32 +273,37 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
         f"rows {rows:,} · master {master} · {psutil.cpu_count()} cores · "
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB · Python {host.python_version()}",
         "",
-        "| stage | wall time (s) | peak memory (MiB) |",
-        "| --- | ---: | ---: |",
+        "| stage | wall time (s) | peak memory, process tree (MiB) | largest process (MiB) |",
+        "| --- | ---: | ---: | ---: |",
     ]
-    lines += [f"| {names.get(r.stage, r.stage)} | {r.seconds:.1f} | {r.peak_mib:,.0f} |" if r.peak_mib else
-              f"| {names.get(r.stage, r.stage)} | {r.seconds:.1f} | |" for r in results]
+    lines += [f"| {names.get(r.stage, r.stage)} | {r.seconds:.1f} | {_mib(r.peak_mib)} | {_mib(r.largest_process_mib)} |" for r in results]
     spark_stages = [r for r in results if r.stage in ("etl", "features")]
     if len(spark_stages) == 2:
-        lines.append(f"| ETL + features | {sum(r.seconds for r in spark_stages):.1f} | |")
+        lines.append(f"| ETL + features | {sum(r.seconds for r in spark_stages):.1f} | | |")
     return "\n".join(lines)
+
+
+def _mib(value: float) -> str:
+    return f"{value:,.0f}" if value else ""
 
 
 def format_scale_table(master: str, by_scale: dict[float, list[Measurement]]) -> str:
     """One row per stage: time and peak memory at each scale, and how time grew against size."""
     scales = sorted(by_scale)
     smallest = scales[0]
-    header = " | ".join(f"{scale:g}x s | {scale:g}x MiB" for scale in scales)
+    header = " | ".join(f"{scale:g}x s | {scale:g}x MiB tree | {scale:g}x MiB largest" for scale in scales)
     lines = [
         f"master {master} · {psutil.cpu_count()} cores · {psutil.virtual_memory().total / 2**30:.0f} GiB · "
         + ", ".join(f"{scale:g}x = {round(KAGGLE_ROWS * scale):,} rows" for scale in scales),
         "",
         f"| stage | {header} | time growth {smallest:g}x→{scales[-1]:g}x per size growth |",
-        "| --- |" + " ---: |" * (2 * len(scales) + 1),
+        "| --- |" + " ---: |" * (3 * len(scales) + 1),
     ]
     for stage in [r.stage for r in by_scale[smallest]]:
         row = {scale: next(r for r in by_scale[scale] if r.stage == stage) for scale in scales}
-        cells = " | ".join(f"{row[scale].seconds:.1f} | {row[scale].peak_mib:,.0f}" for scale in scales)
+        cells = " | ".join(
+            f"{row[scale].seconds:.1f} | {_mib(row[scale].peak_mib)} | {_mib(row[scale].largest_process_mib)}" for scale in scales
+        )
         growth = (row[scales[-1]].seconds / row[smallest].seconds) / (scales[-1] / smallest)
         lines.append(f"| {stage} | {cells} | {growth:.2f} |")
     return "\n".join(lines)
