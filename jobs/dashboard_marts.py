@@ -145,11 +145,10 @@ def feature_drift(reference: DataFrame, current: DataFrame) -> list[tuple[str, f
     return drift
 
 
-def model_history(layout: DataLayout) -> list[tuple]:
+def model_history() -> list[tuple]:
     """Every registered version with the figures its training run logged."""
     from mlflow import MlflowClient
 
-    tracking.configure(layout)
     client = MlflowClient()
     rows = []
     for version in client.search_model_versions(f"name = '{segmentation.REGISTERED_MODEL}'"):
@@ -187,7 +186,8 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
         raise FileNotFoundError(f"no curated transactions at {curated}: run etl_transactions first")
     # Only batches delivered by the run date, as for the features: rerunning a date later gives the same marts.
     transactions = spark.read.parquet(curated).where(F.col("ingest_date") <= F.to_date(F.lit(run_date)))
-    history = model_history(layout)
+    tracking.configure(layout)  # the registry for the history, and for loading the model that scored D
+    history = model_history()
 
     staging = new_staging_dir(spark, layout.staging, JOB_NAME, run_date)
     target = f"{staging}/snapshot_date={run_date}"

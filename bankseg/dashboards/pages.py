@@ -211,7 +211,7 @@ def segments(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
     by_age = scored.groupby(["segment_id", "age_band"], observed=True)["customer_key"].nunique().unstack("age_band")
     by_age = by_age.reindex(columns=[band for band in AGE_BAND_ORDER if band in by_age.columns])
     by_gender = scored.groupby(["segment_id", "gender"], observed=True)["customer_key"].nunique().unstack("gender", fill_value=0)
-    panels = [
+    return [
         Panel("Segments at a glance", profile_table(snapshot), "Sizes and profiles of the whole snapshot (filters do not apply); "
               "medians per customer. Names and ids stay with a segment across retrains.", wide=True),
         Panel("Customers per segment", charts.hbar("segment-sizes", [label(s) for s in sizes.index], {"Customers": _series(sizes, "customers")},
@@ -234,7 +234,6 @@ def segments(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
               f"Population stability index of each model input, training snapshot vs now: under {PSI_MODERATE} stable, "
               f"{PSI_MODERATE} to {PSI_SIGNIFICANT} moderate, above {PSI_SIGNIFICANT} significant (retrain). Whole snapshot: filters do not apply."),
     ]
-    return panels
 
 
 def _segment_heatmap(name: str, table: pd.DataFrame, label: Callable[[int], str]) -> str:
