@@ -9,6 +9,10 @@ by analysts (beeline, PyHive, any JDBC/ODBC tool):
   ``hive/tables/`` and one per view in ``hive/views/``, applied in file-name order so that a view
   comes after the views it reads. Every statement is idempotent (IF NOT EXISTS, CREATE OR REPLACE
   VIEW): registering a date twice changes nothing.
+* A view is replaced only when its file changed. Spark replaces a view by dropping and creating
+  it, and an analyst's query that lands in between fails; so each view carries the SHA-256 of the
+  statement that made it (table property ``bankseg.definition_sha256``) and an unchanged view is
+  left alone.
 * Tables are external, over the datasets of the data layout. Partitions are synchronised with the
   folders (MSCK REPAIR TABLE ... SYNC PARTITIONS): a run's new partitions are added, and a
   partition whose folder a rerun removed is dropped.
@@ -24,6 +28,7 @@ a job's Spark session: the embedded Derby metastore admits one JVM, the server's
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import re
 import time
@@ -45,6 +50,7 @@ HIVESERVER2_CONN_ID = "hiveserver2_default"
 # Spark's SQL states when a path holds no Parquet file: the run wrote nothing to that dataset.
 NO_FILES_SQL_STATES = {"42K03", "42KD9"}  # PATH_NOT_FOUND, UNABLE_TO_INFER_SCHEMA
 HIVEVAR = re.compile(r"\$\{hivevar:(\w+)\}")
+VIEW_DEFINITION_PROPERTY = "bankseg.definition_sha256"
 
 
 class HiveServer2Unavailable(RuntimeError):
@@ -211,12 +217,27 @@ def sync_partitions(cursor: Any, table: ExternalTable) -> tuple[list[str], list[
     return sorted(after - before), sorted(before - after), len(after)
 
 
+def register_view(cursor: Any, view_file: Path, existing_views: set[str]) -> bool:
+    """Create or replace the view of ``view_file`` unless it already has that definition; return
+    whether it was (re)created."""
+    statement = hql_statement(view_file)
+    definition_sha256 = hashlib.sha256(statement.encode()).hexdigest()
+    name = f"{DATABASE}.{view_name(view_file)}"
+    if view_name(view_file) in existing_views:
+        properties = dict(run_statement(cursor, f"SHOW TBLPROPERTIES {name}"))
+        if properties.get(VIEW_DEFINITION_PROPERTY) == definition_sha256:
+            return False
+    run_statement(cursor, statement)
+    run_statement(cursor, f"ALTER VIEW {name} SET TBLPROPERTIES ('{VIEW_DEFINITION_PROPERTY}' = '{definition_sha256}')")
+    return True
+
+
 def register_run(run_date: str, layout: DataLayout | None = None, conn_id: str = HIVESERVER2_CONN_ID) -> dict[str, Any]:
     """Register what the run of ``run_date`` wrote: the database, every table (new columns first,
     then partitions) and every view. Registering the same date again changes nothing.
 
     Returns, per table, the columns and partitions added, the partitions dropped and the partition
-    count, then the views and the seconds it took.
+    count, then the views, those (re)created, and the seconds it took.
     """
     started = time.monotonic()
     layout = layout or DataLayout.from_env()
@@ -236,12 +257,15 @@ def register_run(run_date: str, layout: DataLayout | None = None, conn_id: str =
             log.info(
                 "%s: %d partitions (%d added, %d dropped)", table.qualified_name, count, len(added), len(dropped)
             )
-        for view_file in view_files():
-            run_statement(cursor, hql_statement(view_file))
+        existing_views = {row[1] for row in run_statement(cursor, f"SHOW VIEWS IN {DATABASE}")}
+        views_created = [
+            view_name(view_file) for view_file in view_files() if register_view(cursor, view_file, existing_views)
+        ]
     return {
         "run_date": run_date,
         "database": DATABASE,
         "tables": tables,
         "views": [view_name(view_file) for view_file in view_files()],
+        "views_created": views_created,
         "seconds": round(time.monotonic() - started, 1),
     }

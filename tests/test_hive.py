@@ -16,6 +16,7 @@ import pytest
 from pyhive import hive
 from pyspark.sql import functions as F
 
+from bankseg import hive as bankseg_hive
 from bankseg import platform, synthetic, tracking
 from bankseg.hive import (
     TABLES,
@@ -218,6 +219,7 @@ def test_registering_again_changes_nothing(registered, hiveserver2, layout):
     before = catalog_state(hiveserver2)
     again = register_run(RUN_DATE, layout)
     assert catalog_state(hiveserver2) == before
+    assert registered["views_created"] == VIEWS and again["views_created"] == []
     for table in TABLES:
         assert again["tables"][table.name] == {
             "columns_added": [],
@@ -249,6 +251,31 @@ def test_an_analyst_query_during_registration_does_not_fail(registered, hiveserv
         thread.join(timeout=120)
     assert errors == []
     assert len(answers) >= 2 and all(answer == expected for answer in answers)
+
+
+def test_a_changed_view_file_replaces_that_view_only(registered, hiveserver2, layout, tmp_path, monkeypatch):
+    changed_dir = tmp_path / "hive"
+    shutil.copytree(bankseg_hive.HQL_DIR, changed_dir)
+    changed_file = changed_dir / "views" / "20_v_spend_by_city.hql"
+    original_comment = "COMMENT 'Spend, transactions, customers and mean balance per city"
+    assert original_comment in changed_file.read_text()
+    changed_file.write_text(changed_file.read_text().replace(original_comment, "COMMENT 'Per city: spend, transactions, customers and mean balance"))
+
+    def view_comment() -> str:
+        rows = query(hiveserver2, "DESCRIBE TABLE EXTENDED bank.v_spend_by_city")
+        return next(value for name, value, _ in rows if name == "Comment")
+
+    monkeypatch.setattr(bankseg_hive, "HQL_DIR", changed_dir)
+    try:
+        changed = register_run(RUN_DATE, layout)
+        comment_after_change = view_comment()
+    finally:
+        monkeypatch.undo()
+        restored = register_run(RUN_DATE, layout)
+    assert changed["views_created"] == ["v_spend_by_city"]
+    assert comment_after_change.startswith("Per city: spend")
+    assert restored["views_created"] == ["v_spend_by_city"]
+    assert view_comment().startswith("Spend, transactions, customers")
 
 
 def test_a_rerun_that_replaced_the_dates_files_is_registered(registered, hiveserver2, spark, layout, generated_lines):
