@@ -127,10 +127,12 @@ def best_kmeans(data: DataFrame, k: int, seed: int, restarts: int):
 
 
 def spark_fit(data: DataFrame, algorithm: str, k: int, seed: int, sample_size: int, total: int, restarts: int = 1) -> dict:
+    fit_started = time.monotonic()
     if algorithm == "kmeans":
         model = best_kmeans(data, k, seed, restarts)
     else:
         model = spark_estimator(algorithm, k, seed).fit(data)
+    fit_seconds = time.monotonic() - fit_started
     predictions = model.transform(data)
     sizes = [int(size) for size in model.summary.clusterSizes]
     within = float(model.summary.trainingCost)
@@ -145,6 +147,7 @@ def spark_fit(data: DataFrame, algorithm: str, k: int, seed: int, sample_size: i
         "wcss": within,
         "calinski_harabasz": (between / (found - 1)) / (within / (total - found)) if within > 0 and 1 < found < total else float("nan"),
         "min_share": min(sizes) / total,
+        "fit_seconds": fit_seconds,  # the fit(s) alone, without the metrics above
     }
     return {"model": model, "sizes": sizes, "metrics": metrics, "sample": (points, labels)}
 
