@@ -1,6 +1,7 @@
 """``make bench``: wall time and peak memory of each stage at a given size.
 
-    python -m bankseg.bench --rows 1048567 [--stages generate,etl,...,dag] [--data-dir DIR]
+    python -m bankseg.bench --rows 1048567 [--stages generate,etl,...,dag,training-dag] [--data-dir DIR]
+    python -m bankseg.bench --scales 1,10,50 [--stages ...]    # the same stages at each size, and how time grew
 
 Each stage runs as its own process tree, exactly as the platform runs it (the generator CLI,
 ``spark-submit`` with the DAG's settings, ``airflow dags test`` for the whole DAG); peak memory is
@@ -11,26 +12,36 @@ every 100 ms. The table is printed and written to ``<data-dir>/bench-<rows>.md``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform as host
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import psutil
 
 from bankseg import pipeline, quality, segmentation, tracking
-from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE
+from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE, TRAINING_DAG_ID
 from bankseg.layout import DataLayout
 from bankseg.platform import http_answers, migrate_airflow_db, platform_env, venv_bin
 
-STAGES = ("generate", "etl", "features", "validate", "train", "fit6", "score", "marts", "dashboards", "serve", "hive", "dag")
+STAGES = (
+    "generate", "etl", "features", "validate", "train", "fit6", "score", "marts", "dashboards", "serve", "hive", "dag",
+    "training-dag",
+)
+# Whole DAG runs; each also reports its tasks' own times.
+DAG_STAGES = {"dag": DAILY_DAG_ID, "training-dag": TRAINING_DAG_ID}
+DAG_RUN_FINISHED = re.compile(r"DagRun Finished: .*?run_id=(?P<run_id>[^,\s]+).*")
 KAGGLE_ROWS = 1_048_567
 # The scale benchmark's stages: the daily pipeline's Spark jobs and one k=6 KMeans training.
 SCALE_STAGES = ("generate", "etl", "features", "fit6")
@@ -154,12 +165,9 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
         results.append(measure_serving(layout, env))
     if "hive" in stages:
         results += measure_hive(layout, env)
-    if "dag" in stages:
-        migrate_airflow_db(env)
-        command = [str(venv_bin() / "airflow"), "dags", "test", DAILY_DAG_ID, run_date]
-        results.append(measure("dag", command, env, logs / "dag.log"))
-        if "state=success" not in (logs / "dag.log").read_text():
-            raise SystemExit(f"the DAG run did not succeed; log: {logs / 'dag.log'}")
+    for stage, dag_id in DAG_STAGES.items():
+        if stage in stages:
+            results += measure_dag(stage, dag_id, layout, env, run_date, logs / f"{stage}.log")
     return results
 
 
@@ -236,35 +244,21 @@ def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measuremen
     return results + [Measurement(f"dashboard page: {pages.DASHBOARDS[slug][0]}", seconds, peak) for slug, seconds in timings.items()]
 
 
-def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
-    """Registration of the run through HiveServer2 (as the DAG's task does), then analyst queries.
-
-    HiveServer2 is started on a free port for the measurement and stopped after it."""
-    from pyhive import hive as pyhive
-
-    from bankseg import hive, platform
+@contextlib.contextmanager
+def hiveserver2_running(layout: DataLayout, env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """HiveServer2 on a free port while the block runs; yields ``env`` with the Airflow connection
+    ``hiveserver2_default`` pointing at it (this process's environment too, for ``hive.register_run``)."""
+    from bankseg import platform
     from bankseg.standalone_cluster import free_port
 
-    port = free_port()
-    hive_env = {**env, platform.HIVE_PORT_ENV: str(port)}
-    previous = {name: os.environ.get(name) for name in (platform.HIVE_PORT_ENV, "AIRFLOW_CONN_HIVESERVER2_DEFAULT")}
-    os.environ[platform.HIVE_PORT_ENV] = str(port)
+    names = (platform.HIVE_PORT_ENV, "AIRFLOW_CONN_HIVESERVER2_DEFAULT")
+    previous = {name: os.environ.get(name) for name in names}
+    os.environ[platform.HIVE_PORT_ENV] = str(free_port())
     os.environ["AIRFLOW_CONN_HIVESERVER2_DEFAULT"] = platform.platform_env(layout)["AIRFLOW_CONN_HIVESERVER2_DEFAULT"]
-    results = []
+    hive_env = {**env, **{name: os.environ[name] for name in names}}
     try:
-        started = time.monotonic()
         platform.ensure_hiveserver2(layout, hive_env)
-        results.append(Measurement("HiveServer2 start", time.monotonic() - started, 0))
-        started = time.monotonic()
-        hive.register_run(DEFAULT_RUN_DATE, layout)
-        results.append(Measurement("hive registration of one run", time.monotonic() - started, 0))
-        with pyhive.connect(host="127.0.0.1", port=port, database="bank", username="bench") as connection:
-            cursor = connection.cursor()
-            for name, sql in HIVE_QUERIES.items():
-                started = time.monotonic()
-                cursor.execute(sql)
-                cursor.fetchall()
-                results.append(Measurement(name, time.monotonic() - started, 0))
+        yield hive_env
     finally:
         platform.stop_service(platform.hiveserver2_service(), layout)
         for name, value in previous.items():
@@ -272,7 +266,54 @@ def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
+    """Registration of the run through HiveServer2 (as the DAG's task does), then analyst queries."""
+    from pyhive import hive as pyhive
+
+    from bankseg import hive, platform
+
+    started = time.monotonic()
+    with hiveserver2_running(layout, env) as hive_env:
+        results = [Measurement("HiveServer2 start", time.monotonic() - started, 0)]
+        started = time.monotonic()
+        hive.register_run(DEFAULT_RUN_DATE, layout)
+        results.append(Measurement("hive registration of one run", time.monotonic() - started, 0))
+        port = int(hive_env[platform.HIVE_PORT_ENV])
+        with pyhive.connect(host="127.0.0.1", port=port, database="bank", username="bench") as connection:
+            cursor = connection.cursor()
+            for name, sql in HIVE_QUERIES.items():
+                started = time.monotonic()
+                cursor.execute(sql)
+                cursor.fetchall()
+                results.append(Measurement(name, time.monotonic() - started, 0))
     return results
+
+
+def measure_dag(stage: str, dag_id: str, layout: DataLayout, env: dict[str, str], run_date: str, log_path: Path) -> list[Measurement]:
+    """One whole DAG run through ``airflow dags test`` (HiveServer2 up for ``register_hive``), then
+    each task's wall time as Airflow recorded it. The training DAG trains on ``run_date``'s features."""
+    conf = ["--conf", json.dumps({"snapshot_date": run_date})] if dag_id == TRAINING_DAG_ID else []
+    migrate_airflow_db(env)
+    with hiveserver2_running(layout, env) as dag_env:
+        whole = measure(stage, [str(venv_bin() / "airflow"), "dags", "test", dag_id, run_date, *conf], dag_env, log_path)
+        finished = DAG_RUN_FINISHED.search(log_path.read_text())
+        if not finished or "state=success" not in finished.group(0):
+            raise SystemExit(f"the {dag_id} run did not succeed; log: {log_path}")
+        states = subprocess.run(
+            [str(venv_bin() / "airflow"), "tasks", "states-for-dag-run", dag_id, finished.group("run_id"), "--output", "json"],
+            env=dag_env, capture_output=True, text=True, check=True,
+        )
+    tasks = [task for task in json.loads(states.stdout) if task["start_date"] and task["end_date"]]
+    tasks.sort(key=lambda task: task["start_date"])
+    return [whole] + [
+        Measurement(f"{stage}: {task['task_id']}", task_seconds(task["start_date"], task["end_date"]), 0) for task in tasks
+    ]
+
+
+def task_seconds(start_date: str, end_date: str) -> float:
+    return (datetime.fromisoformat(end_date) - datetime.fromisoformat(start_date)).total_seconds()
 
 
 def format_table(rows: int, master: str, results: list[Measurement]) -> str:
@@ -287,6 +328,7 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
         "score": "daily scoring, all customers (spark-submit)",
         "marts": "dashboard marts (spark-submit)",
         "dag": "whole daily DAG (airflow dags test)",
+        "training-dag": "whole training DAG (airflow dags test)",
     }
     lines = [
         f"rows {rows:,} · master {master} · {psutil.cpu_count()} cores · "
@@ -326,19 +368,27 @@ def format_scale_table(master: str, by_scale: dict[float, list[Measurement]]) ->
         f"| stage | {header} | time growth {smallest:g}x→{scales[-1]:g}x per size growth |",
         "| --- |" + " ---: |" * (3 * len(scales) + 1),
     ]
-    for stage in [r.stage for r in by_scale[smallest]]:
+    for stage in stages_at_every_scale(by_scale):
         row = {scale: next(r for r in by_scale[scale] if r.stage == stage) for scale in scales}
         cells = " | ".join(
             f"{row[scale].seconds:.1f} | {_mib(row[scale].peak_mib)} | {_mib(row[scale].largest_process_mib)}" for scale in scales
         )
-        growth = (row[scales[-1]].seconds / row[smallest].seconds) / (scales[-1] / smallest)
-        lines.append(f"| {stage} | {cells} | {growth:.2f} |")
+        first, last = row[smallest].seconds, row[scales[-1]].seconds
+        growth = f"{(last / first) / (scales[-1] / smallest):.2f}" if first > 0 else ""
+        lines.append(f"| {stage} | {cells} | {growth} |")
     targets = {scale: target_seconds(by_scale[scale]) for scale in scales}
     if None not in targets.values():
         cells = " | ".join(f"{targets[scale]:.1f} | |" for scale in scales)
         growth = (targets[scales[-1]] / targets[smallest]) / (scales[-1] / smallest)
         lines.append(f"| ETL + features + one k=6 fit | {cells} | {growth:.2f} |")
     return "\n".join(lines)
+
+
+def stages_at_every_scale(by_scale: dict[float, list[Measurement]]) -> list[str]:
+    """The stages measured at every scale, in the order of the smallest (a DAG task that one scale
+    skipped has no row)."""
+    smallest = by_scale[min(by_scale)]
+    return [r.stage for r in smallest if all(any(m.stage == r.stage for m in results) for results in by_scale.values())]
 
 
 def plot_scale(by_scale: dict[float, list[Measurement]], path: Path) -> None:
@@ -349,7 +399,8 @@ def plot_scale(by_scale: dict[float, list[Measurement]], path: Path) -> None:
 
     scales = sorted(by_scale)
     figure, axis = plt.subplots(figsize=(7, 4))
-    for stage in [r.stage for r in by_scale[scales[0]]]:
+    # A DAG's own tasks ("dag: etl_transactions") stay in the table: the plot shows whole stages.
+    for stage in [stage for stage in stages_at_every_scale(by_scale) if ": " not in stage]:
         seconds = [next(r.seconds for r in by_scale[scale] if r.stage == stage) for scale in scales]
         axis.plot([KAGGLE_ROWS * scale / 1e6 for scale in scales], seconds, marker="o", label=stage)
     axis.set(xlabel="transactions (millions)", ylabel="wall time (s)", title="Wall time against input size", xscale="log", yscale="log")
@@ -361,28 +412,34 @@ def plot_scale(by_scale: dict[float, list[Measurement]], path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_048_567)
-    parser.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
+    parser.add_argument(
+        "--stages", default=None,
+        help=f"comma-separated subset of {','.join(STAGES)} (default: all; with --scales: {','.join(SCALE_STAGES)})",
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("data/bench"))
     parser.add_argument("--master", default="local[*]", help="Spark master for the Spark stages")
-    parser.add_argument("--scales", default=None, help=f"multiples of the Kaggle volume, e.g. 1,10,50: runs {','.join(SCALE_STAGES)} at each")
+    parser.add_argument("--scales", default=None, help="multiples of the Kaggle volume, e.g. 1,10,50: runs the stages at each")
     args = parser.parse_args(argv)
+    default_stages = SCALE_STAGES if args.scales else STAGES
+    stages = [stage.strip() for stage in (args.stages or ",".join(default_stages)).split(",") if stage.strip()]
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        parser.error(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
     if args.scales:
         by_scale = {}
         for scale in sorted(float(value) for value in args.scales.split(",")):
             rows = round(KAGGLE_ROWS * scale)
-            by_scale[scale] = run_benchmark(rows, list(SCALE_STAGES), args.data_dir / f"rows-{rows}", args.master)
+            by_scale[scale] = run_benchmark(rows, stages, args.data_dir / f"rows-{rows}", args.master)
             print(format_table(rows, args.master, by_scale[scale]), flush=True)
         table = format_scale_table(args.master, by_scale)
         print(table)
-        report = args.data_dir / "bench-scale.md"
+        # The default stages keep the plain name; another selection gets its own report.
+        name = "bench-scale" if tuple(stages) == SCALE_STAGES else "bench-scale-" + "-".join(stages)
+        report = args.data_dir / f"{name}.md"
         report.write_text(table + "\n")
-        plot_scale(by_scale, args.data_dir / "bench-scale.png")
-        print(f"\nwritten to {report} and {args.data_dir / 'bench-scale.png'}")
+        plot_scale(by_scale, args.data_dir / f"{name}.png")
+        print(f"\nwritten to {report} and {args.data_dir / f'{name}.png'}")
         return
-    stages = [stage.strip() for stage in args.stages.split(",") if stage.strip()]
-    unknown = set(stages) - set(STAGES)
-    if unknown:
-        parser.error(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
     data_dir = args.data_dir / f"rows-{args.rows}"
     results = run_benchmark(args.rows, stages, data_dir, args.master)
     table = format_table(args.rows, args.master, results)

@@ -53,3 +53,23 @@ def test_the_fit_time_is_read_from_the_latest_training_run(tmp_path):
             mlflow.log_metric("fit_seconds", 99.0)
         time.sleep(0.01)  # start times are in milliseconds: the two trainings must not tie
     assert bench.recorded_fit_seconds(layout, "kmeans-k6") == 7.25
+
+
+def test_a_stage_missing_at_one_scale_gets_no_row_and_a_zero_time_no_growth():
+    one = [Measurement("dag", 200.0, 0.0), Measurement("dag: score_customers", 0.0, 0.0), Measurement("dag: etl_transactions", 40.0, 0.0)]
+    ten = [Measurement("dag", 900.0, 0.0), Measurement("dag: etl_transactions", 150.0, 0.0)]
+    assert bench.stages_at_every_scale({1.0: one, 10.0: ten}) == ["dag", "dag: etl_transactions"]
+    both = {1.0: one, 10.0: [*ten, Measurement("dag: score_customers", 30.0, 0.0)]}
+    assert table_row(bench.format_scale_table("local[*]", both), "dag: score_customers")[-1] == ""
+
+
+def test_the_dag_run_id_and_task_times_are_read_as_airflow_writes_them():
+    line = (
+        "2026-11-25T10:18:09.714679Z [info     ] DagRun Finished: dag_id=bank_segmentation_daily, "
+        "logical_date=2016-10-21 00:00:00+00:00, run_id=manual__2026-11-25T10:17:00.102756+00:00, "
+        "run_start_date=2016-10-21 00:00:00+00:00, run_end_date=2026-11-25 10:18:09.714593+00:00, state=success"
+    )
+    finished = bench.DAG_RUN_FINISHED.search(f"earlier line\n{line}\nlater line")
+    assert finished.group("run_id") == "manual__2026-11-25T10:17:00.102756+00:00"
+    assert "state=success" in finished.group(0) and "later" not in finished.group(0)
+    assert bench.task_seconds("2026-11-25T10:17:04.825189+00:00", "2026-11-25T10:17:42.540014+00:00") == pytest.approx(37.714825)
