@@ -8,9 +8,11 @@ published data as it was and readers never see half a partition.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import time
 import uuid
 from datetime import date
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -20,6 +22,14 @@ from bankseg.layout import DataLayout
 # Bank timestamps in the Kaggle data are Indian local time; pinning the session time zone keeps
 # every job and test computing dates the same way on any machine.
 SESSION_TIME_ZONE = "Asia/Kolkata"
+
+
+@contextlib.contextmanager
+def timed(seconds: dict[str, float], phase: str) -> Iterator[None]:
+    """Record the wall time of the block as ``seconds[phase]``, rounded to 0.1 s."""
+    started = time.monotonic()
+    yield
+    seconds[phase] = round(time.monotonic() - started, 1)
 
 
 def build_session(app_name: str, extra_conf: dict[str, str] | None = None) -> SparkSession:

@@ -30,6 +30,7 @@ from bankseg.spark import (
     new_staging_dir,
     publish_partitions,
     run_job_from_command_line,
+    timed,
 )
 from bankseg.run_records import write_run_record
 
@@ -360,34 +361,40 @@ def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_dat
 
 def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
+    # Where the time goes, for the run record: each phase reads or writes the whole batch once.
+    phase_seconds: dict[str, float] = {}
     files = landing_files(spark, layout, run_date)
     landing_fs = HadoopFileSystem(spark, layout.landing_for(run_date))
     fingerprints = {path: landing_fs.fingerprint(path) for path in files}
     raw = extract(spark, files)
-    # Counted straight from the files, independently of the parsing that follows.
-    rows_in = raw.count()
+    with timed(phase_seconds, "count_input"):
+        # Counted straight from the files, independently of the parsing that follows.
+        rows_in = raw.count()
 
     staging = new_staging_dir(spark, layout.staging, JOB_NAME, run_date)
     try:
         # Parse and check once into staging; curated and quarantine are then cheap column reads.
         # Staged reads pass the schema: a batch without rows stages no file to infer one from.
         checked_path = f"{staging}/checked"
-        loaded_ids = ids_loaded_by_other_batches(spark, layout, run_date)
-        checked = with_quarantine_reason(parse(raw), run_date, loaded_ids)
-        checked.write.parquet(checked_path)
+        with timed(phase_seconds, "parse_and_check"):
+            loaded_ids = ids_loaded_by_other_batches(spark, layout, run_date)
+            checked = with_quarantine_reason(parse(raw), run_date, loaded_ids)
+            checked.write.parquet(checked_path)
         checked = spark.read.schema(checked.schema).parquet(checked_path)
 
-        # One task per transaction date writes that date's file: no swarm of tiny files per partition.
-        curated = curated_view(checked, run_date).repartition("txn_date")
-        curated.write.partitionBy("txn_date", "ingest_date").parquet(f"{staging}/curated")
-        quarantine = quarantine_view(checked, run_date).coalesce(1)
-        quarantine.write.partitionBy("ingest_date").parquet(f"{staging}/quarantine")
+        with timed(phase_seconds, "write_curated_and_quarantine"):
+            # One task per transaction date writes that date's file: no swarm of tiny files per partition.
+            curated = curated_view(checked, run_date).repartition("txn_date")
+            curated.write.partitionBy("txn_date", "ingest_date").parquet(f"{staging}/curated")
+            quarantine = quarantine_view(checked, run_date).coalesce(1)
+            quarantine.write.partitionBy("ingest_date").parquet(f"{staging}/quarantine")
 
-        curated_rows = spark.read.schema(curated.schema).parquet(f"{staging}/curated").count()
-        staged_quarantine = spark.read.schema(quarantine.schema).parquet(f"{staging}/quarantine")
-        quarantine_by_reason = {
-            row["reason"]: row["count"] for row in staged_quarantine.groupBy("reason").count().collect()
-        }
+        with timed(phase_seconds, "reconcile"):
+            curated_rows = spark.read.schema(curated.schema).parquet(f"{staging}/curated").count()
+            staged_quarantine = spark.read.schema(quarantine.schema).parquet(f"{staging}/quarantine")
+            quarantine_by_reason = {
+                row["reason"]: row["count"] for row in staged_quarantine.groupBy("reason").count().collect()
+            }
         quarantined_rows = sum(quarantine_by_reason.values())
         if rows_in != curated_rows + quarantined_rows:
             raise RuntimeError(
@@ -400,10 +407,11 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
                 f"{', '.join(changed)} changed while the run was reading it; nothing was published. "
                 "Rerun the date once the file is complete (land files by writing elsewhere and renaming)."
             )
-        published = publish_partitions(
-            spark, f"{staging}/curated", layout.curated_transactions, f"txn_date=*/ingest_date={run_date}"
-        )
-        publish_partitions(spark, f"{staging}/quarantine", layout.quarantine, f"ingest_date={run_date}")
+        with timed(phase_seconds, "publish"):
+            published = publish_partitions(
+                spark, f"{staging}/curated", layout.curated_transactions, f"txn_date=*/ingest_date={run_date}"
+            )
+            publish_partitions(spark, f"{staging}/quarantine", layout.quarantine, f"ingest_date={run_date}")
     finally:
         HadoopFileSystem(spark, staging).delete(staging)
     record = {
@@ -418,6 +426,7 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
         "curated_path": layout.curated_transactions,
         "quarantine_path": layout.quarantine,
         "seconds": round(time.monotonic() - started, 1),
+        "phase_seconds": phase_seconds,
     }
     write_run_record(layout.run_record(run_date, JOB_NAME), record)
     return record
