@@ -148,6 +148,8 @@ def spark_fit(data: DataFrame, algorithm: str, k: int, seed: int, sample_size: i
         "calinski_harabasz": (between / (found - 1)) / (within / (total - found)) if within > 0 and 1 < found < total else float("nan"),
         "min_share": min(sizes) / total,
         "fit_seconds": fit_seconds,  # the fit(s) alone, without the metrics above
+        # Equal to maxIter: the fit stopped before its centres settled.
+        "iterations": model.summary.numIter,
     }
     return {"model": model, "sizes": sizes, "metrics": metrics, "sample": (points, labels)}
 

@@ -71,6 +71,7 @@ def test_training_logs_a_parent_run_and_one_nested_run_per_algorithm_and_k(spark
     parent = client.get_run(record["parent_run_id"])
     # Each fit's own time is recorded, and it is a part of the training run's.
     assert 0 < kmeans_k4.data.metrics["fit_seconds"] * 1000 < parent.info.end_time - parent.info.start_time
+    assert 1 <= kmeans_k4.data.metrics["iterations"] <= 20
     (dataset,) = parent.inputs.dataset_inputs
     assert dataset.dataset.name == f"customer_features@{RUN_DATE}"
     snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
