@@ -120,13 +120,16 @@ def spark_submit_command(
 def recorded_fit_seconds(layout: DataLayout, run_name: str) -> float:
     """The ``fit_seconds`` that the latest training recorded in its nested MLflow run ``run_name``:
     the KMeans fit alone, without Spark's start-up, the metrics or the other fits."""
-    import mlflow
+    from mlflow import MlflowClient
 
-    experiment_id = tracking.configure(layout)
-    runs = mlflow.search_runs(
-        [experiment_id], filter_string=f"tags.mlflow.runName = '{run_name}'", order_by=["start_time DESC"], max_results=1
+    # A client of its own: configuring this process's MLflow would set MLFLOW_TRACKING_URI, which the
+    # next size's jobs inherit, and they would log into this size's store.
+    client = MlflowClient(tracking_uri=tracking.tracking_uri(layout))
+    experiment = client.get_experiment_by_name(tracking.EXPERIMENT)
+    (run,) = client.search_runs(
+        [experiment.experiment_id], filter_string=f"tags.mlflow.runName = '{run_name}'", order_by=["start_time DESC"], max_results=1
     )
-    return float(runs["metrics.fit_seconds"].iloc[0])
+    return run.data.metrics["fit_seconds"]
 
 
 def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> list[Measurement]:

@@ -159,6 +159,12 @@ def platform_env(layout: DataLayout, spark_master: str | None = None) -> dict[st
             ),
         }
     )
+    # MLflow's set_tracking_uri, called by this process for some data directory, leaves that store's
+    # URI in the environment; jobs for this layout must not inherit it. A server the user configured stays.
+    from bankseg import tracking  # imports MLflow: only when an environment is built
+
+    if tracking.configured_tracking_uri() is None:
+        env.pop(tracking.TRACKING_URI_ENV, None)
     return env
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
-from bankseg import bench, tracking
+from bankseg import bench, platform, tracking
 from bankseg.bench import Measurement
 from bankseg.layout import DataLayout
 
@@ -52,7 +53,10 @@ def test_the_fit_time_is_read_from_the_latest_training_run(tmp_path):
         with mlflow.start_run(run_name="kmeans-k5"):
             mlflow.log_metric("fit_seconds", 99.0)
         time.sleep(0.01)  # start times are in milliseconds: the two trainings must not tie
+    mlflow.set_tracking_uri(None)  # the reader must not rely on this process's MLflow settings
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
     assert bench.recorded_fit_seconds(layout, "kmeans-k6") == 7.25
+    assert "MLFLOW_TRACKING_URI" not in os.environ
 
 
 def test_a_stage_missing_at_one_scale_gets_no_row_and_a_zero_time_no_growth():
@@ -73,3 +77,15 @@ def test_the_dag_run_id_and_task_times_are_read_as_airflow_writes_them():
     assert finished.group("run_id") == "manual__2026-11-25T10:17:00.102756+00:00"
     assert "state=success" in finished.group(0) and "later" not in finished.group(0)
     assert bench.task_seconds("2026-11-25T10:17:04.825189+00:00", "2026-11-25T10:17:42.540014+00:00") == pytest.approx(37.714825)
+
+
+def test_jobs_of_another_data_directory_do_not_inherit_a_store_this_process_configured(tmp_path, monkeypatch):
+    monkeypatch.delenv(tracking.TRACKING_URI_ENV, raising=False)
+    monkeypatch.setattr(tracking, "_uri_set_here", None)  # restored afterwards, like the environment
+    first, second = DataLayout(str(tmp_path / "one")), DataLayout(str(tmp_path / "two"))
+    tracking.configure(first)
+    # MLflow itself puts the URI into the environment, where every child process would find it.
+    assert os.environ[tracking.TRACKING_URI_ENV] == tracking.default_tracking_uri(first)
+    assert tracking.TRACKING_URI_ENV not in platform.platform_env(second)
+    monkeypatch.setenv(tracking.TRACKING_URI_ENV, "http://mlflow.internal:5000")
+    assert platform.platform_env(second)[tracking.TRACKING_URI_ENV] == "http://mlflow.internal:5000"
