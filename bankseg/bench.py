@@ -344,8 +344,9 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
     spark_stages = [r for r in results if r.stage in ("etl", "features")]
     if len(spark_stages) == 2:
         lines.append(f"| ETL + features | {sum(r.seconds for r in spark_stages):.1f} | | |")
-    if target_seconds(results) is not None:
-        lines.append(f"| ETL + features + one k=6 fit | {target_seconds(results):.1f} | | |")
+    target = target_seconds(results)
+    if target is not None:
+        lines.append(f"| ETL + features + one k=6 fit | {target:.1f} | | |")
     return "\n".join(lines)
 
 
