@@ -42,9 +42,10 @@ def test_scale_table_gives_each_scale_its_figures_and_the_growth_per_size_growth
     assert "10x = 10,485,670 rows" in table
 
 
-def test_the_fit_time_is_read_from_the_latest_training_run(tmp_path):
+def test_the_fit_time_is_read_from_the_latest_training_run(tmp_path, monkeypatch):
     import mlflow
 
+    monkeypatch.setenv(tracking.TRACKING_URI_ENV, "")  # restored afterwards: MLflow writes it below
     layout = DataLayout(str(tmp_path / "data"))
     tracking.configure(layout)
     for seconds in (12.5, 7.25):  # an older training, then the latest
@@ -80,8 +81,9 @@ def test_the_dag_run_id_and_task_times_are_read_as_airflow_writes_them():
 
 
 def test_jobs_of_another_data_directory_do_not_inherit_a_store_this_process_configured(tmp_path, monkeypatch):
-    monkeypatch.delenv(tracking.TRACKING_URI_ENV, raising=False)
-    monkeypatch.setattr(tracking, "_uri_set_here", None)  # restored afterwards, like the environment
+    # MLflow writes the variable itself: setenv first, so the test leaves the environment as it found it.
+    monkeypatch.setenv(tracking.TRACKING_URI_ENV, "")
+    monkeypatch.setattr(tracking, "_uri_set_here", None)
     first, second = DataLayout(str(tmp_path / "one")), DataLayout(str(tmp_path / "two"))
     tracking.configure(first)
     # MLflow itself puts the URI into the environment, where every child process would find it.
