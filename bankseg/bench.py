@@ -43,14 +43,19 @@ STAGES = (
 DAG_STAGES = {"dag": DAILY_DAG_ID, "training-dag": TRAINING_DAG_ID}
 DAG_RUN_FINISHED = re.compile(r"DagRun Finished: .*?run_id=(?P<run_id>[^,\s]+).*")
 KAGGLE_ROWS = 1_048_567
-# The scale benchmark's stages: the daily pipeline's Spark jobs and one k=6 KMeans training.
-SCALE_STAGES = ("generate", "etl", "features", "fit6")
+# The scale benchmark's stages: the whole daily DAG and the whole training DAG, each task timed.
+SCALE_STAGES = ("generate", "dag", "training-dag")
 # The k=6 training alone: KMeans only, no k-sweep (best of 3 fits, stability bootstraps, MLflow).
 FIT6_ARGS = ("--k-min", "6", "--k-max", "6", "--chosen-k", "6", "--algorithms", "kmeans")
-# One KMeans k=6 fit inside fit6 (its one-k sweep), as the training recorded it.
-ONE_FIT_STAGE = "fit6-one-fit"
-# ETL + features + one k=6 fit: the stages the 10x time target covers.
-TARGET_STAGES = ("etl", "features", ONE_FIT_STAGE)
+# One KMeans k=6 fit of the chosen model on every customer, as the training recorded it in MLflow.
+ONE_FIT_STAGES = {"fit6": "fit6: one k=6 fit", "training-dag": "training-dag: one k=6 fit"}
+# ETL + features + one k=6 fit, the 10x time target: each part as a job of its own (etl, features,
+# fit6) or as a task of the DAGs; the first of each tuple that was measured counts.
+TARGET_PARTS = (
+    ("etl", "dag: etl_transactions"),
+    ("features", "dag: customer_features"),
+    ("fit6: one k=6 fit", "training-dag: one k=6 fit"),
+)
 # What analysts ask first: the city summary (dashboard 3) and the segment summary.
 HIVE_QUERIES = {
     "hive query: top 10 cities by spend": "SELECT city, amount_total FROM bank.v_spend_by_city ORDER BY amount_total DESC LIMIT 10",
@@ -117,9 +122,9 @@ def spark_submit_command(
     ]
 
 
-def recorded_fit_seconds(layout: DataLayout, run_name: str) -> float:
-    """The ``fit_seconds`` that the latest training recorded in its nested MLflow run ``run_name``:
-    the KMeans fit alone, without Spark's start-up, the metrics or the other fits."""
+def recorded_chosen_fit_seconds(layout: DataLayout) -> float:
+    """One KMeans fit of the chosen model on every customer (``chosen_fit_seconds``), as the latest
+    training recorded it: the fit alone, without Spark's start-up, the metrics or the other fits."""
     from mlflow import MlflowClient
 
     # A client of its own: configuring this process's MLflow would set MLFLOW_TRACKING_URI, which the
@@ -127,9 +132,9 @@ def recorded_fit_seconds(layout: DataLayout, run_name: str) -> float:
     client = MlflowClient(tracking_uri=tracking.tracking_uri(layout))
     experiment = client.get_experiment_by_name(tracking.EXPERIMENT)
     (run,) = client.search_runs(
-        [experiment.experiment_id], filter_string=f"tags.mlflow.runName = '{run_name}'", order_by=["start_time DESC"], max_results=1
+        [experiment.experiment_id], filter_string="tags.mlflow.runName LIKE 'training-%'", order_by=["start_time DESC"], max_results=1
     )
-    return run.data.metrics["fit_seconds"]
+    return run.data.metrics["chosen_fit_seconds"]
 
 
 def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> list[Measurement]:
@@ -161,7 +166,7 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
             command = spark_submit_command(job_name, layout, run_date, master, job_args)
             results.append(measure(stage, command, env, logs / f"{stage}.log"))
     if "fit6" in stages:
-        results.append(Measurement(ONE_FIT_STAGE, recorded_fit_seconds(layout, "kmeans-k6"), 0.0))
+        results.append(Measurement(ONE_FIT_STAGES["fit6"], recorded_chosen_fit_seconds(layout), 0.0))
     if "dashboards" in stages:
         results += measure_dashboards(layout, data_dir / "screenshots")
     if "serve" in stages:
@@ -171,6 +176,8 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
     for stage, dag_id in DAG_STAGES.items():
         if stage in stages:
             results += measure_dag(stage, dag_id, layout, env, run_date, logs / f"{stage}.log")
+            if stage in ONE_FIT_STAGES:
+                results.append(Measurement(ONE_FIT_STAGES[stage], recorded_chosen_fit_seconds(layout), 0.0))
     return results
 
 
@@ -327,7 +334,7 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
         **{f"validate-{layer}": f"validate {layer} (GX suite, spark-submit)" for layer in quality.SUITES},
         "train": "training k=2..10, 3 algorithms (spark-submit)",
         "fit6": "training KMeans k=6 only (spark-submit)",
-        ONE_FIT_STAGE: "one KMeans k=6 fit, inside fit6 (MLflow fit_seconds)",
+        **{stage: f"{stage} on every customer (MLflow chosen_fit_seconds)" for stage in ONE_FIT_STAGES.values()},
         "score": "daily scoring, all customers (spark-submit)",
         "marts": "dashboard marts (spark-submit)",
         "dag": "whole daily DAG (airflow dags test)",
@@ -351,9 +358,10 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
 
 
 def target_seconds(results: list[Measurement]) -> float | None:
-    """ETL + features + one k=6 fit, when all three were measured."""
-    seconds = {r.stage: r.seconds for r in results if r.stage in TARGET_STAGES}
-    return sum(seconds.values()) if len(seconds) == len(TARGET_STAGES) else None
+    """ETL + features + one k=6 fit, when all three were measured (as jobs or as DAG tasks)."""
+    seconds = {r.stage: r.seconds for r in results}
+    parts = [next((seconds[stage] for stage in choices if stage in seconds), None) for choices in TARGET_PARTS]
+    return None if None in parts else sum(parts)
 
 
 def _mib(value: float) -> str:

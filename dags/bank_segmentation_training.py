@@ -6,8 +6,8 @@ Segments customers from a features snapshot and tracks why the chosen model was 
 * **Trigger:** the asset `bankseg_customer_features`, emitted by the daily DAG once a day's features
   passed their quality gate; or by hand from the UI with the parameters below.
 * **Work:** one Spark job (`jobs/train_segmentation.py`, through `spark_default`): KMeans and
-  bisecting KMeans for every k of the range on all customers, Ward agglomerative on a stratified
-  sample; silhouette (Spark on all rows, scikit-learn exact on the sample), within-cluster cost,
+  bisecting KMeans for every k of the range on all customers (on a uniform sample of
+  `sweep_customers` when there are more), Ward agglomerative on a stratified sample; silhouette (Spark on all rows, scikit-learn exact on the sample), within-cluster cost,
   Davies-Bouldin and Calinski-Harabasz per k.
 * **MLflow:** experiment `bank_customer_segmentation`, one parent run per training with a nested run
   per (algorithm, k), plots, and the features snapshot as the run's input. The chosen KMeans model
@@ -38,6 +38,7 @@ TRAINING_ARGS = [
     "--sample-size", "{{ params.sample_size }}",
     "--seed", "{{ params.seed }}",
     "--selection", "{{ params.selection }}",
+    "--sweep-customers", "{{ params.sweep_customers }}",
 ]
 
 with DAG(
@@ -61,6 +62,9 @@ with DAG(
         "sample_size": Param(10_000, type="integer", minimum=1_000, maximum=10_000, title="Sample size",
                              description="Rows of the stratified sample for exact silhouette and agglomerative clustering."),
         "seed": Param(42, type="integer", title="Seed"),
+        "sweep_customers": Param(1_000_000, type="integer", minimum=10_000, title="Customers in the k-sweep",
+                                 description="The k-sweep fits a uniform sample of this many customers when the snapshot has more; "
+                                             "the chosen model is always fitted on all customers."),
         "selection": Param("chosen_k", enum=["chosen_k", "best_silhouette"], title="Model selection"),
     },
     tags=["bankseg", "training", "spark", "mlflow"],

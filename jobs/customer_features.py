@@ -42,10 +42,19 @@ def age_band(age: Column) -> Column:
     return chain.when(age >= OLDEST_BAND[0], OLDEST_BAND[1]).otherwise(UNKNOWN_AGE_BAND)
 
 
+# The curated columns the features are computed from.
+HISTORY_COLUMNS = (
+    "customer_id", "transaction_id", "txn_ts", "txn_date", "txn_hour", "amount", "account_balance",
+    "gender", "city", "dob_status", "customer_dob",
+)
+
+
 def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
     """One row per customer from its transactions dated on or before ``snapshot_date``."""
     snapshot = F.to_date(F.lit(snapshot_date))
-    history = transactions.where(F.col("txn_date") <= snapshot)
+    # Most customers have one or two transactions, so a partial aggregation before the shuffle
+    # saves nothing and its buffers are wider than the rows: shuffle the needed columns instead.
+    history = transactions.where(F.col("txn_date") <= snapshot).select(*HISTORY_COLUMNS).repartition("customer_id")
     # Latest transaction first by time, then by the numeric part of its id, so ties are deterministic.
     recency_key = F.struct(F.col("txn_ts"), F.expr("try_cast(substring(transaction_id, 2) as bigint)"))
     daypart_shares = [
@@ -57,9 +66,11 @@ def build_features(transactions: DataFrame, snapshot_date: str) -> DataFrame:
         F.max("txn_date").alias("last_txn_date"),
         F.min("txn_date").alias("first_txn_date"),
         F.sum("amount").alias("monetary_total"),
-        F.avg("amount").cast("double").alias("monetary_mean"),
+        # Means in double arithmetic: exact decimal averages cost a BigDecimal per row, for digits a
+        # double mean rounds away anyway. The total stays an exact decimal sum.
+        F.avg(F.col("amount").cast("double")).alias("monetary_mean"),
         F.max("amount").alias("monetary_max"),
-        F.avg("account_balance").cast("double").alias("balance_mean"),
+        F.avg(F.col("account_balance").cast("double")).alias("balance_mean"),
         # The latest known balance: rows without one do not take part.
         F.max_by("account_balance", F.when(F.col("account_balance").isNotNull(), recency_key)).alias("balance_latest"),
         F.max_by(
@@ -119,6 +130,9 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
         # Before any batch has curated rows there is nothing to read: the snapshot is published empty.
         if HadoopFileSystem(spark, curated).glob(f"{curated}/txn_date=*/ingest_date=*"):
             # Only batches delivered by the run date: rerunning a date later gives the same snapshot.
+            # max_by and collect_set make the aggregation object-based; with millions of customers per
+            # task the object hash map falls back to sorting anyway, so sort from the start.
+            spark.conf.set("spark.sql.execution.useObjectHashAggregateExec", "false")
             known_by_then = spark.read.parquet(curated).where(F.col("ingest_date") <= F.to_date(F.lit(run_date)))
             features = build_features(known_by_then, run_date)
             features.write.partitionBy("snapshot_date").parquet(staging)

@@ -267,31 +267,61 @@ def validity_reason(run_date: str) -> Column:
     )
 
 
-def with_quarantine_reason(parsed: DataFrame, run_date: str, loaded_ids: DataFrame | None = None) -> DataFrame:
-    """Adds ``reason``: the validity check first, then, among valid rows only, IDs that another
-    date's batch already published (``loaded_ids``, one ``transaction_id`` column), conflicting IDs
-    and exact duplicates. Both windows share one shuffle on ``transaction_id_raw``."""
+def with_validity(parsed: DataFrame, run_date: str) -> DataFrame:
+    """Adds what the batch-level checks need: ``validity`` (the first reason the row itself is
+    unusable, null when usable), ``content_hash`` (64-bit hash of the nine raw fields) and ``row_id``
+    (unique within the batch; stable once staged)."""
     content = F.xxhash64(*[F.coalesce(F.col(c), F.lit("\u0000")) for c in RAW_TO_SNAKE.values()])
-    checked = parsed.withColumn("validity", validity_reason(run_date)).withColumn("content_hash", content)
+    return (
+        parsed.withColumn("validity", validity_reason(run_date))
+        .withColumn("content_hash", content)
+        .withColumn("row_id", F.monotonically_increasing_id())
+    )
+
+
+def batch_flags(checked: DataFrame, loaded_ids: DataFrame | None = None) -> DataFrame:
+    """``(row_id, flag)`` for the usable rows that the batch as a whole rules out, in this order:
+    IDs another date's batch already published (``loaded_ids``, one ``transaction_id`` column),
+    IDs that appear with different contents, and exact copies after the first (by source file).
+
+    Only narrow columns are shuffled: the IDs that repeat within the batch are found by counting,
+    and the windows then run over the rows of those IDs alone, usually a tiny fraction of the batch.
+    """
+    usable = checked.where(F.col("validity").isNull()).select("row_id", "transaction_id_raw", "content_hash", "source_file")
+    repeated = (
+        usable.groupBy("transaction_id_raw").count().where(F.col("count") > 1).select("transaction_id_raw", F.lit(True).alias("repeated"))
+    )
+    suspects = usable.join(repeated, on="transaction_id_raw", how="left")
     if loaded_ids is None:
-        checked = checked.withColumn("already_loaded", F.lit(False))
+        suspects = suspects.withColumn("already_loaded", F.lit(None).cast("boolean"))
     else:
-        flagged = loaded_ids.select(F.col("transaction_id").alias("transaction_id_raw"), F.lit(True).alias("already_loaded"))
-        checked = checked.join(flagged, on="transaction_id_raw", how="left").fillna(False, subset=["already_loaded"])
-    valid = F.col("validity").isNull()
-    valid_content = F.when(valid, F.col("content_hash"))
+        loaded = loaded_ids.select(F.col("transaction_id").alias("transaction_id_raw"), F.lit(True).alias("already_loaded"))
+        suspects = suspects.join(loaded, on="transaction_id_raw", how="left")
+    suspects = suspects.where(F.col("repeated") | F.col("already_loaded"))
     by_id = Window.partitionBy("transaction_id_raw")
-    # Rows with the same ID and the same 64-bit hash of all nine fields are copies of one another.
-    by_content = Window.partitionBy("transaction_id_raw", "content_hash", valid).orderBy("source_file")
-    conflicting = F.min(valid_content).over(by_id) != F.max(valid_content).over(by_id)
-    duplicate = valid & (F.row_number().over(by_content) > 1)
-    reason = F.coalesce(
-        F.col("validity"),
+    # Rows with the same ID and the same hash of all nine fields are copies of one another.
+    by_content = Window.partitionBy("transaction_id_raw", "content_hash").orderBy("source_file", "row_id")
+    conflicting = F.min("content_hash").over(by_id) != F.max("content_hash").over(by_id)
+    duplicate = F.row_number().over(by_content) > 1
+    flag = F.coalesce(
         F.when(F.col("already_loaded"), F.lit("ALREADY_LOADED")),
         F.when(conflicting, F.lit("CONFLICTING_TRANSACTION_ID")),
         F.when(duplicate, F.lit("DUPLICATE_ROW")),
     )
-    return checked.withColumn("reason", reason).drop("validity", "content_hash", "already_loaded")
+    return suspects.select("row_id", flag.alias("flag")).where(F.col("flag").isNotNull())
+
+
+def with_reason(checked: DataFrame, flags: DataFrame) -> DataFrame:
+    """Adds ``reason``: the row's own validity first, then the batch's flag; null for curated rows."""
+    reason = F.coalesce(F.col("validity"), F.col("flag"))
+    joined = checked.join(flags, on="row_id", how="left")
+    return joined.withColumn("reason", reason).drop("validity", "content_hash", "row_id", "flag")
+
+
+def with_quarantine_reason(parsed: DataFrame, run_date: str, loaded_ids: DataFrame | None = None) -> DataFrame:
+    """Adds ``reason`` to parsed rows: the validity check, then the batch-level flags."""
+    checked = with_validity(parsed, run_date)
+    return with_reason(checked, batch_flags(checked, loaded_ids))
 
 
 def curated_view(checked: DataFrame, run_date: str) -> DataFrame:
@@ -373,14 +403,17 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
 
     staging = new_staging_dir(spark, layout.staging, JOB_NAME, run_date)
     try:
-        # Parse and check once into staging; curated and quarantine are then cheap column reads.
+        # Parse once into staging, without a shuffle; the batch-level checks then read narrow
+        # columns of it, and curated and quarantine are cheap column reads of it plus the flags.
         # Staged reads pass the schema: a batch without rows stages no file to infer one from.
-        checked_path = f"{staging}/checked"
-        with timed(phase_seconds, "parse_and_check"):
-            loaded_ids = ids_loaded_by_other_batches(spark, layout, run_date)
-            checked = with_quarantine_reason(parse(raw), run_date, loaded_ids)
-            checked.write.parquet(checked_path)
-        checked = spark.read.schema(checked.schema).parquet(checked_path)
+        with timed(phase_seconds, "parse"):
+            parsed = with_validity(parse(raw), run_date)
+            parsed.write.parquet(f"{staging}/parsed")
+        parsed = spark.read.schema(parsed.schema).parquet(f"{staging}/parsed")
+        with timed(phase_seconds, "batch_checks"):
+            flags = batch_flags(parsed, ids_loaded_by_other_batches(spark, layout, run_date))
+            flags.write.parquet(f"{staging}/flags")
+        checked = with_reason(parsed, spark.read.schema(flags.schema).parquet(f"{staging}/flags"))
 
         with timed(phase_seconds, "write_curated_and_quarantine"):
             # One task per transaction date writes that date's file: no swarm of tiny files per partition.

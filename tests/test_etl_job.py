@@ -76,7 +76,7 @@ def test_dirty_file_every_row_accounted_for(spark, layout):
     assert record["quarantine_by_reason"] == EXPECTED_REASONS
     # Every phase is timed, and the phases are a part of the job's time.
     phases = record["phase_seconds"]
-    assert list(phases) == ["count_input", "parse_and_check", "write_curated_and_quarantine", "reconcile", "publish"]
+    assert list(phases) == ["count_input", "parse", "batch_checks", "write_curated_and_quarantine", "reconcile", "publish"]
     assert all(seconds >= 0 for seconds in phases.values()) and sum(phases.values()) <= record["seconds"] + 0.5
     curated = spark.read.parquet(layout.curated_transactions)
     assert sorted(r[0] for r in curated.select("transaction_id").collect()) == ["T1", "T2", "T3", "T4", "T5"]

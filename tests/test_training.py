@@ -179,3 +179,19 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 12
         assert process.poll() is None, f"mlflow models serve exited while starting:\n{log.read_text()[-3000:]}"
         assert time.monotonic() < deadline, f"{url} did not answer within {timeout} s"
         time.sleep(1)
+
+
+def test_the_k_sweep_of_a_large_snapshot_fits_a_sample_and_the_chosen_model_every_customer(spark, trained):
+    layout, first = trained
+    record = train_segmentation.run(
+        spark, layout, RUN_DATE, k_min=2, k_max=3, chosen_k=3, algorithms="kmeans", sample_size=1_000, seed=5, sweep_customers=2_000
+    )
+    client = mlflow_client(layout)
+    parent = client.get_run(record["parent_run_id"])
+    swept = int(parent.data.params["sweep_customers"])
+    # A uniform sample of about 2,000 of the customers (Bernoulli sampling: not exactly 2,000).
+    assert 1_700 < swept < 2_300 < first["customers"] == record["customers"]
+    children = client.search_runs([record["experiment_id"]], filter_string=f"tags.mlflow.parentRunId = '{record['parent_run_id']}'")
+    assert {run.data.params["rows"] for run in children} == {str(swept)}
+    assert sum(row["customers"] for row in record["segments"]) == record["customers"]
+    assert parent.data.metrics["chosen_fit_seconds"] > 0
