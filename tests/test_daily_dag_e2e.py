@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyarrow.parquet as pq
 import pytest
@@ -270,29 +271,103 @@ def test_every_dashboard_renders_with_data_and_no_console_errors(dashboards, tmp
             assert page.charts, f"{slug}: no charts"
             empty = [name for name, marks in page.charts.items() if marks == 0]
             assert not empty, f"{slug}: charts without data {empty}"
+            drawn = {name: len(values) for name, values in page.chart_values.items()}
+            assert drawn == {name: marks for name, marks in page.charts.items() if name in drawn}, f"{slug}: a mark without its tooltip"
             assert (tmp_path / f"{slug}.png").stat().st_size > 20_000, f"{slug}: screenshot looks blank"
         index = browser.render(context, dashboards)
         assert index.status == 200 and index.console_errors == []
+        quality_page = browser.render(context, dashboards + "quality")
+        assert quality_page.status == 200 and quality_page.console_errors == []
+        assert quality_page.tables["quality-runs"] == len(quality.SUITES)  # one run date, three gates
 
 
-def test_choosing_a_filter_in_the_browser_changes_the_numbers(scored_run, dashboards):
-    from bankseg.dashboards import browser, formatting
+def hive_totals(where: str) -> tuple[float, int, int]:
+    """Amount, transactions and distinct customers up to the run date, through HiveServer2."""
+    from pyhive import hive as pyhive
 
-    # Worked out from the curated Parquet files, not through the dashboards' code.
-    data_dir, _ = scored_run
-    curated = pq.ParquetDataset(DataLayout(str(data_dir)).curated_transactions).read(columns=["customer_id", "gender", "amount"]).to_pandas()
-    women = curated[curated["gender"] == "F"]
+    segments = f"LEFT JOIN bank.customer_segments s ON s.customer_id = t.customer_id AND s.snapshot_date = '{RUN_DATE}'"
+    with pyhive.connect(host="127.0.0.1", port=int(ENV["BANKSEG_HIVE_PORT"]), database="bank", username="analyst") as connection:
+        cursor = connection.cursor()
+        cursor.execute(
+            f"SELECT sum(t.amount), count(*), count(DISTINCT t.customer_id) FROM bank.v_transactions t {segments} "
+            f"WHERE t.txn_date <= '{RUN_DATE}' AND {where}"
+        )
+        amount, transactions, customers = cursor.fetchone()
+    return float(amount or 0), int(transactions), int(customers)
+
+
+def choose_option(name: str, pick: int = 1):
+    """Chooses the ``pick``-th option (0 is "All") of a filter's list, as a reader would; returns its value."""
+
+    def choose(page) -> str:
+        value = page.eval_on_selector(f"select[name={name}]", f"select => select.options[{pick}].value")
+        page.select_option(f"select[name={name}]", value)  # the page's script applies it at once
+        return urlencode({name: value})
+
+    return choose
+
+
+def choose_dates(page) -> str:
+    page.fill("input[name=start]", "2016-09-01")
+    page.fill("input[name=end]", "2016-09-30")
+    page.click("form.filters button[type=submit]")
+    return "start=2016-09-01&end=2016-09-30"
+
+
+FILTERS = {
+    "gender": (choose_option("gender"), lambda value: f"t.gender = '{value}'"),
+    "city": (choose_option("city"), lambda value: f"t.city = '{value}'"),
+    "age band": (choose_option("age_band", 2), lambda value: f"t.age_band = '{value}'"),
+    "segment": (choose_option("segment"), lambda value: f"s.segment_id = {value}"),
+    "date range": (choose_dates, lambda _: "t.txn_date BETWEEN '2016-09-01' AND '2016-09-30'"),
+}
+
+
+@pytest.mark.parametrize("filter_name", list(FILTERS))
+def test_a_filter_chosen_in_the_browser_redraws_the_page_with_the_figures_hive_gives(dashboards, filter_name):
+    from urllib.parse import unquote_plus
+
+    from bankseg.dashboards import browser
+    from bankseg.dashboards import formatting as fmt
+
+    choose, condition = FILTERS[filter_name]
     with browser.browser() as context:
         page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.goto(dashboards + "overview")
-        before = browser.read(page, page.url, 200, [])
-        page.select_option("select[name=gender]", "F")  # the page's script applies it on change
-        page.wait_for_url("**/overview?gender=F")
-        after = browser.read(page, page.url, 200, [])
-    assert before.kpis["Customers"] == formatting.count(curated["customer_id"].nunique())
-    assert after.kpis["Customers"] == formatting.count(women["customer_id"].nunique())
-    assert after.kpis["Total amount"] == formatting.inr(float(women["amount"].sum()))
-    assert 0 < women["customer_id"].nunique() < curated["customer_id"].nunique()
+        before = browser.read(page, page.url, 200, errors)
+        query = choose(page)
+        page.wait_for_url(f"**/overview?{query}")
+        after = browser.read(page, page.url, 200, errors)
+    value = unquote_plus(query.split("=", 1)[1])
+    amount, transactions, customers = hive_totals(condition(value))
+    everyone = hive_totals("true")
+    assert 0 < transactions < everyone[1], f"{filter_name}={value} should select some of the transactions"
+    assert after.kpis["Total amount"] == fmt.inr(amount)
+    assert after.kpis["Transactions"] == fmt.count(transactions)
+    assert after.kpis["Customers"] == fmt.count(customers)
+    assert before.kpis["Transactions"] == fmt.count(everyone[1])
+    redrawn = [name for name, values in before.chart_values.items() if after.chart_values.get(name) != values]
+    assert redrawn, "no chart changed with the filter"
+    assert errors == []
+
+
+def test_the_segments_page_narrows_to_the_chosen_segment(dashboards):
+    from bankseg.dashboards import browser
+
+    with browser.browser() as context:
+        page = context.new_page()
+        page.goto(dashboards + "segments")
+        everyone = browser.read(page, page.url, 200, [])
+        query = choose_option("segment")(page)
+        page.wait_for_url(f"**/segments?{query}")
+        chosen = browser.read(page, page.url, 200, [])
+    assert everyone.charts["segment-sizes"] > 1 and chosen.charts["segment-sizes"] == 1
+    (bar,) = chosen.chart_values["segment-sizes"]
+    assert bar.startswith(query.split("=")[1] + " · ") and "(100.0%)" in bar
+    # Whole-snapshot panels say that filters do not apply to them, and do not change.
+    assert chosen.tables["segment-profiles"] == everyone.tables["segment-profiles"] > 1
 
 
 def test_the_training_report_is_an_mlflow_artifact(scored_run):
@@ -307,3 +382,40 @@ def test_the_training_report_is_an_mlflow_artifact(scored_run):
     assert report.count("data:image/png;base64,") >= 4  # the plots travel inside the page
     for segment in training["segments"]:
         assert f"<td>{segment['segment_id']}</td><td>{segment['name']}</td>" in report
+
+
+# Last in the module: `up` starts the scheduler, which may begin work of its own until `down`.
+def test_the_dashboards_open_from_the_airflow_ui_behind_its_login(scored_run):
+    import re
+
+    from bankseg.dashboards import browser, formatting
+
+    data_dir, _ = scored_run
+    up = bankseg_cli(data_dir, "up")
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        airflow_url = re.search(r"Airflow UI   (\S+)", up.stdout).group(1)
+        password = re.search(r"login\s+admin / (\S+)", up.stdout).group(1)
+        with browser.browser() as context:
+            page = context.new_page()
+            assert page.goto(airflow_url + "/bankseg/overview").status == 401  # nothing without the Airflow login
+            page.goto(airflow_url + "/")
+            page.fill("input[name=username]", "admin")
+            page.fill("input[name=password]", password)
+            page.click("button:has-text('Sign in')")
+            page.wait_for_url(airflow_url + "/")
+            errors: list[str] = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.click("button[aria-label=Browse]")
+            page.click("text=Segmentation dashboards")
+            page.wait_for_url("**/plugin/bankseg-dashboards**")
+            with page.expect_event("framenavigated", lambda navigated: navigated.url.endswith("/bankseg/overview")) as opened:
+                page.frame_locator("iframe").locator("a.card:has-text('Overview')").click()
+            frame = opened.value
+            frame.wait_for_load_state()
+            shown = browser.read(frame, frame.url, 200, errors)
+    finally:
+        stop_platform(data_dir, ENV)
+    assert shown.kpis["Transactions"] == formatting.count(GENERATED_ROWS)
+    assert shown.charts and all(marks > 0 for marks in shown.charts.values())
+    assert errors == []

@@ -212,6 +212,32 @@ def test_data_docs_are_served_from_their_folder_only_and_load_nothing_from_outsi
         assert answer.status_code == 404 and "not for the web" not in answer.text
 
 
+def quality_report(run_date: str, layer: str, failures: list[dict], warnings: list[dict]) -> dict:
+    return {"layer": layer, "suite": f"{layer}_suite", "run_date": run_date, "success": not failures, "rows": 1000,
+            "evaluated": 12, "passed": 12 - len(failures) - len(warnings), "critical_failures": failures, "warnings": warnings, "seconds": 9.5}
+
+
+def test_the_quality_page_lists_each_gate_newest_first_and_explains_failures(client, tmp_path):
+    from bankseg.run_records import write_run_record
+
+    check = {"severity": "critical", "column": "amount", "expectation": "expect_column_median_to_be_between", "expected": "100 to 5,000",
+             "observed": "45,600", "sample": ["T1", "T2"], "notes": "decimal points lost upstream"}
+    warning = {**check, "severity": "warning", "column": "city", "expectation": "expect_column_proportion_of_unique_values_to_be_between",
+               "observed": "0.9", "sample": [], "notes": "city spelling drift"}
+    reports = [("2016-10-20", "raw", [], []), ("2016-10-20", "curated", [], [warning]), ("2016-10-21", "raw", [], []),
+               ("2016-10-21", "curated", [check], [])]
+    for run_date, layer, failures, warnings in reports:
+        write_run_record(str(tmp_path / "quality" / "results" / run_date / f"{layer}.json"), quality_report(run_date, layer, failures, warnings))
+    page = client.get("/bankseg/quality")
+    assert page.status_code == 200
+    rows = re.findall(r"<tr class=\"(\w+)\">\s*<td>([\d-]+)</td><td>(\w+)</td>", page.text)
+    assert rows == [("passed", "2016-10-21", "raw"), ("failed", "2016-10-21", "curated"), ("passed", "2016-10-20", "raw"),
+                    ("warned", "2016-10-20", "curated")]
+    assert "2016-10-21 · curated: FAILED" in page.text and "decimal points lost upstream" in page.text and "T1, T2" in page.text
+    assert "2016-10-20 · curated: passed with warnings" in page.text and "city spelling drift" in page.text
+    assert "http" not in page.text  # nothing to fetch from anywhere else
+
+
 def test_without_marts_the_pages_say_how_to_get_them(tmp_path):
     page = TestClient(standalone_app(DataLayout(str(tmp_path)))).get("/bankseg/overview")
     assert page.status_code == 503 and "No dashboard data yet" in page.text and "make run" in page.text
@@ -227,7 +253,7 @@ def test_guards_protect_pages_and_api_but_not_the_stylesheet(tmp_path):
     root = FastAPI()
     root.mount(MOUNT_PATH, create_app(DataLayout(str(tmp_path)), dependencies=[Depends(refuse)]))
     client = TestClient(root)
-    for path in ("/bankseg/", "/bankseg/overview", "/bankseg/api/summary", "/bankseg/data-docs/index.html"):
+    for path in ("/bankseg/", "/bankseg/overview", "/bankseg/api/summary", "/bankseg/quality", "/bankseg/data-docs/index.html"):
         assert client.get(path).status_code == 401, path
     assert client.get("/bankseg/static/dashboard.css").status_code == 200
 

@@ -1,4 +1,5 @@
-"""HTTP for the dashboards: server-rendered pages, their stylesheet and script, Data Docs and a JSON summary.
+"""HTTP for the dashboards: server-rendered pages, the quality gates' results, their stylesheet and
+script, Data Docs and a JSON summary.
 
 Every URL is relative to where the app is mounted (``/bankseg`` in Airflow and standalone alike).
 """
@@ -16,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bankseg.dashboards import pages
-from bankseg.dashboards.data import Filters, FilterError, SnapshotCache, summary
+from bankseg.dashboards.data import Filters, FilterError, SnapshotCache, quality_reports, summary
 from bankseg.layout import DataLayout
 
 PACKAGE = Path(__file__).parent
@@ -71,6 +72,12 @@ def create_app(layout: DataLayout | None = None, dependencies: Sequence[Depends]
         totals = {name: None if isinstance(value, float) and math.isnan(value) else value
                   for name, value in summary(filters.apply(snapshot.activity)).items()}
         return JSONResponse({"snapshot_date": snapshot.snapshot_date, "filters": {k: str(v) for k, v in filters.active().items()}, **totals})
+
+    @app.get("/quality", response_class=HTMLResponse)
+    def quality_page(request: Request):
+        snapshot = cache.get()
+        return render(request, "quality.html", title="Data quality", slug="quality",
+                      snapshot_date=snapshot.snapshot_date if snapshot else None, reports=quality_reports(layout))
 
     @app.get("/data-docs/{path:path}")
     def data_docs(path: str):

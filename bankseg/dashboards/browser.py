@@ -32,6 +32,9 @@ class RenderedPage:
     console_errors: list[str] = field(default_factory=list)
     charts: dict[str, int] = field(default_factory=dict)  # chart name -> marks drawn (0: "no data" shown)
     kpis: dict[str, str] = field(default_factory=dict)  # KPI label -> exact figure
+    # chart name -> the tooltip of each mark ("DELHI · Amount: ₹1.2 L"): what a reader sees on hover
+    chart_values: dict[str, list[str]] = field(default_factory=dict)
+    tables: dict[str, int] = field(default_factory=dict)  # table name -> rows shown
 
 
 def chromium_path() -> str:
@@ -86,7 +89,15 @@ def read(page, url: str, status: int, errors: list[str]) -> RenderedPage:
         "() => Object.fromEntries([...document.querySelectorAll('.kpi')]"
         ".map(e => [e.dataset.kpi, e.querySelector('.kpi-detail').textContent]))"
     )
-    return RenderedPage(url, status, seconds, list(errors), charts, kpis)
+    chart_values = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('svg[data-chart]')]"
+        ".map(e => [e.dataset.chart, [...e.querySelectorAll('.mark > title')].map(t => t.textContent)]))"
+    )
+    tables = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('table[data-table]')]"
+        ".map(e => [e.dataset.table, e.querySelectorAll('tbody tr').length]))"
+    )
+    return RenderedPage(url, status, seconds, list(errors), charts, kpis, chart_values, tables)
 
 
 def time_pages(base_url: str, slugs: list[str], screenshots: Path | None = None, repeats: int = 3) -> dict[str, float]:

@@ -7,6 +7,7 @@ A new snapshot (the next daily run) is picked up on the next request.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, fields
 from datetime import date
@@ -16,11 +17,14 @@ from typing import Any
 import pandas as pd
 import pyarrow.dataset as pads
 
+from bankseg import quality
 from bankseg.layout import DataLayout
 
 CATEGORICAL = ("city", "gender", "age_band", "amount_category")
 AMOUNT_CATEGORY_ORDER = ("Low", "Medium", "High")
 AGE_BAND_ORDER = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+", "unknown")
+# Run dates the data quality page lists.
+QUALITY_DATES = 14
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -129,6 +133,18 @@ def summary(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame | 
     result["customers"] = grouped["customer_key"].nunique()
     result["balance_mean"] = result["balance_sum"] / result["balance_count"].where(result["balance_count"] > 0)
     return result.drop(columns=["balance_sum", "balance_count"])
+
+
+def quality_reports(layout: DataLayout, dates: int = QUALITY_DATES) -> list[dict[str, Any]]:
+    """The quality gates' reports (``quality/results/<date>/<suite>.json``) of the latest ``dates`` run
+    dates, newest first, each date's layers in pipeline order."""
+    root = Path(layout.quality) / "results"
+    folders = sorted((p for p in root.glob("*") if p.is_dir()), key=lambda p: p.name, reverse=True)[:dates]
+    reports = []
+    for folder in folders:
+        found = {report["layer"]: report for report in (json.loads(p.read_text()) for p in folder.glob("*.json"))}
+        reports += [found[layer] for layer in quality.SUITES if layer in found]
+    return reports
 
 
 def latest_snapshot(root: str) -> str | None:

@@ -228,8 +228,9 @@ def segments(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
               f"Customers per (previous segment, segment now); previous scoring: {snapshot.migration_previous or 'none, so every customer is new'}. "
               "Whole snapshot: filters do not apply.", wide=True),
         Panel("Model versions", model_history_table(snapshot), "Every version of bank_customer_segmentation registered when the marts were built; "
-              "the champion scores the daily runs.", wide=True),
-        Panel("Silhouette by model version", silhouette_chart(snapshot), "Silhouette of the chosen k: exact on the training sample and by Spark on every customer."),
+              "the champion scores the daily runs. Filters do not apply.", wide=True),
+        Panel("Silhouette by model version", silhouette_chart(snapshot), "Silhouette of the chosen k: exact on the training sample and by Spark on every customer. "
+              "Filters do not apply."),
         Panel("Feature drift since training", drift_chart(snapshot),
               f"Population stability index of each model input, training snapshot vs now: under {PSI_MODERATE} stable, "
               f"{PSI_MODERATE} to {PSI_SIGNIFICANT} moderate, above {PSI_SIGNIFICANT} significant (retrain). Whole snapshot: filters do not apply."),
