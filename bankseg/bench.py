@@ -62,6 +62,8 @@ HIVE_QUERIES = {
     "hive query: segment summary": "SELECT * FROM bank.v_segment_summary ORDER BY segment_id",
 }
 SERVED_REQUESTS = 200
+# A dashboard page, fully drawn in the browser, at the default data set size.
+DASHBOARD_TARGET_SECONDS = 2.0
 
 
 @dataclass
@@ -251,7 +253,11 @@ def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measuremen
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    return results + [Measurement(f"dashboard page: {pages.DASHBOARDS[slug][0]}", seconds, peak) for slug, seconds in timings.items()]
+    return results + [
+        Measurement(f"dashboard page: {pages.DASHBOARDS[slug][0]} (target < {DASHBOARD_TARGET_SECONDS:g} s: "
+                    f"{'met' if seconds < DASHBOARD_TARGET_SECONDS else 'MISSED'})", seconds, peak)
+        for slug, seconds in timings.items()
+    ]
 
 
 @contextlib.contextmanager

@@ -109,8 +109,9 @@ def time_pages(base_url: str, slugs: list[str], screenshots: Path | None = None,
             for attempt in range(repeats):
                 shot = screenshots / f"{slug}.png" if screenshots is not None and attempt == 0 else None
                 result = render(context, f"{base_url}{slug}", shot)
-                if result.console_errors or result.status != 200:
-                    raise RuntimeError(f"{slug}: status {result.status}, console errors {result.console_errors}")
+                empty = [name for name, marks in result.charts.items() if marks == 0]
+                if result.console_errors or result.status != 200 or empty:
+                    raise RuntimeError(f"{slug}: status {result.status}, console errors {result.console_errors}, charts without data {empty}")
                 runs.append(result.seconds)
             timings[slug] = sorted(runs)[len(runs) // 2]
     return timings
