@@ -20,7 +20,7 @@ feature row per customer, with a Great Expectations gate after each layer.
 * **Scoring:** `score_customers` applies the MLflow model `bank_customer_segmentation@champion` to
   every customer (segments, profiles, migration since the previous scored snapshot). Without a champion it is
   skipped and the log says how to get one.
-* **Dashboards:** `dashboard_marts` rebuilds the small tables the dashboards read
+* **Dashboards:** `dashboard_marts` rebuilds the pre-aggregated tables the dashboards read
   (`marts/dashboards/snapshot_date=D/`), with or without segments; the dashboards are at `/bankseg/`
   on the Airflow API server (Browse > Segmentation dashboards).
 * **Hive:** `register_hive` registers the run's partitions (and new columns) of every table of

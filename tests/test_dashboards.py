@@ -321,3 +321,12 @@ def test_feature_drift_bins_by_the_reference_deciles_and_sees_a_shift(spark):
     shifted = 9 * (1e-4 - 0.1) * math.log(1e-4 / 0.1) + (1.0 - 0.1) * math.log(1.0 / 0.1)
     assert drift["recency_days"] == (pytest.approx(shifted), 10)
     assert drift["frequency"] == (0.0, 10)
+
+
+def test_a_line_chart_never_prints_a_day_label_over_the_last_one():
+    days = [f"day {day}" for day in range(1, 56)]  # 55 days: a label every 7th, and the 55th
+    svg = charts.line("days", days, {"n": [1.0] * 55}, fmt.count)
+    shown = re.findall(r'class="label">(day \d+)</text>', svg)
+    assert shown[0] == "day 1" and shown[-1] == "day 55"
+    positions = [days.index(label) for label in shown]
+    assert all(b - a >= 4 for a, b in zip(positions, positions[1:])), shown

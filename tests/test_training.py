@@ -195,3 +195,17 @@ def test_the_k_sweep_of_a_large_snapshot_fits_a_sample_and_the_chosen_model_ever
     assert {run.data.params["rows"] for run in children} == {str(swept)}
     assert sum(row["customers"] for row in record["segments"]) == record["customers"]
     assert parent.data.metrics["chosen_fit_seconds"] > 0
+
+
+def test_a_segment_is_described_by_the_city_most_over_represented_in_it_not_the_most_common(spark):
+    cities = ["DELHI", "DELHI", "PUNE", "PUNE"] + ["DELHI"] * 5 + ["GOA"]
+    segmented = spark.createDataFrame(
+        [(f"C{i}", 1 if i < 4 else 2, city) for i, city in enumerate(cities)], "customer_id string, segment_id int, city string"
+    )
+    # Everyone: DELHI 7 of 10, PUNE 2, GOA 1. Segment 1: PUNE 2 of 4 = 0.5 against 0.2 overall, lift 2.5
+    # (DELHI only 0.5 / 0.7). Segment 2: GOA 1 of 6 against 0.1, lift 1.67; DELHI 5 of 6 against 0.7, 1.19.
+    found = {r["segment_id"]: (r["distinctive_city"], r["distinctive_city_lift"]) for r in score_customers.distinctive_values(segmented, "city").collect()}
+    assert found == {1: ("PUNE", pytest.approx(2.5)), 2: ("GOA", pytest.approx(10 / 6))}
+    # GOA holds a sixth of segment 2: under a support of 20% it cannot win, and DELHI is next.
+    strict = {r["segment_id"]: r["distinctive_city"] for r in score_customers.distinctive_values(segmented, "city", min_share=0.2).collect()}
+    assert strict == {1: "PUNE", 2: "DELHI"}

@@ -22,6 +22,8 @@ CHROMIUM_ARGS = (
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 )
 VIEWPORT = {"width": 1400, "height": 1000}
+# As the bank's staff read the pages: dates day first (the date pickers follow the browser's locale).
+LOCALE = "en-IN"
 
 
 @dataclass
@@ -53,7 +55,8 @@ def browser():
 
     with tempfile.TemporaryDirectory(prefix="bankseg-chromium-") as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=chromium_path(), headless=True, args=list(CHROMIUM_ARGS), viewport=VIEWPORT
+            profile, executable_path=chromium_path(), headless=True, args=list(CHROMIUM_ARGS), viewport=VIEWPORT,
+            locale=LOCALE,
         )
         try:
             yield context

@@ -160,8 +160,10 @@ def line(name: str, labels: Sequence[str], series: dict[str, Sequence[float]], f
             body.append(f'<circle class="mark" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"><title>{html.escape(f"{label} · {series_name}: {fmt(value)}")}</title></circle>')
             marks += 1
     every = math.ceil(len(labels) / 8)
+    last = len(labels) - 1
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        # The last label always shows; a regular one too close before it would print over it.
+        if i == last or (i % every == 0 and (last - i) >= every / 2):
             body.append(_text(left + i * step, top + plot_h + 16, label, "middle"))
     return _svg(name, height, marks, body)
 

@@ -213,7 +213,9 @@ def segments(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
     by_gender = scored.groupby(["segment_id", "gender"], observed=True)["customer_key"].nunique().unstack("gender", fill_value=0)
     return [
         Panel("Segments at a glance", profile_table(snapshot), "Sizes and profiles of the whole snapshot (filters do not apply); "
-              "medians per customer. Names and ids stay with a segment across retrains.", wide=True),
+              "medians per customer. Over-represented: the city or age group most typical of the segment against all customers "
+              "(× how many times more likely), among those holding at least 1% of it. Names and ids stay with a segment across retrains.",
+              wide=True),
         Panel("Customers per segment", charts.hbar("segment-sizes", [label(s) for s in sizes.index], {"Customers": _series(sizes, "customers")},
               lambda v: f"{fmt.count_short(v)} ({fmt.share(v / total if total else 0)})"),
               "Distinct customers of each segment among those in the selection, with their share.", wide=True),
@@ -286,11 +288,16 @@ def profile_table(snapshot: Snapshot) -> str:
     rows = [
         [str(r.segment_id), r.segment_name, r.segment_description or "", fmt.count(r.customers), fmt.share(r.share),
          fmt.inr(r.median_balance), fmt.inr(r.median_spend), fmt.decimal(r.mean_frequency, 1), fmt.count(r.median_recency_days),
-         r.top_city, r.top_age_band]
+         _distinctive(r.distinctive_city, r.distinctive_city_lift), _distinctive(r.distinctive_age_band, r.distinctive_age_band_lift)]
         for r in snapshot.segment_profiles.itertuples()
     ]
     return _table("segment-profiles", ["Id", "Segment", "Description", "Customers", "Share", "Median balance", "Median spend per txn",
-                                       "Mean txns", "Median days since last txn", "Top city", "Top age group"], rows)
+                                       "Mean txns", "Median days since last txn", "Over-represented city", "Over-represented age group"], rows)
+
+
+def _distinctive(value: str | None, lift: float | None) -> str:
+    """``PUNE (×1.8)``: the value, and how many times more likely the segment's customers hold it than anyone."""
+    return "" if value is None or pd.isna(value) else f"{value} (×{fmt.decimal(lift, 1)})"
 
 
 def model_history_table(snapshot: Snapshot) -> str:

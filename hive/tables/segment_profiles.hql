@@ -16,6 +16,10 @@ CREATE TABLE IF NOT EXISTS bank.segment_profiles (
   share_female        DOUBLE COMMENT 'Share of customers with gender F',
   top_age_band        STRING COMMENT 'Most common age band',
   top_city            STRING COMMENT 'Most common city',
+  distinctive_city    STRING COMMENT 'City most over-represented in the segment against all customers (among cities with at least 1% of it)',
+  distinctive_city_lift DOUBLE COMMENT 'Share of the segment in distinctive_city over the share of all customers there',
+  distinctive_age_band STRING COMMENT 'Age band most over-represented in the segment against all customers (among bands with at least 1% of it)',
+  distinctive_age_band_lift DOUBLE COMMENT 'Share of the segment in distinctive_age_band over the share of all customers in it',
   snapshot_date       DATE   COMMENT 'Partition: the scored snapshot date'
 )
 USING parquet
