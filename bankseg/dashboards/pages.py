@@ -222,8 +222,8 @@ def segments(snapshot: Snapshot, activity: pd.DataFrame) -> list[Panel]:
         Panel("Profile on the model's inputs", profile_heatmap(snapshot, label),
               "Mean of each model input in standard deviations from all customers at training; red above, blue below. "
               "Whole snapshot: filters do not apply.", wide=True),
-        Panel("Segments by city", _segment_heatmap("segment-by-city", by_city, label), "Customers in the eight cities with the most customers.", wide=True),
-        Panel("Segments by age group", _segment_heatmap("segment-by-age", by_age, label), "Customers per age group at the transaction.", wide=True),
+        Panel("Segments by city", _segment_heatmap("segment-by-city", by_city, label), "Customers in the eight cities with the most customers; a customer who transacted in two of them counts in both.", wide=True),
+        Panel("Segments by age group", _segment_heatmap("segment-by-age", by_age, label), "Customers per age group at the transaction; a customer whose birthday fell between two transactions counts in both groups.", wide=True),
         Panel("Segments by gender", charts.hbar("segment-by-gender", [label(s) for s in by_gender.index], {g: _series(by_gender, g) for g in by_gender.columns}, fmt.count_short),
               "Customers per gender.", wide=True),
         Panel("Migration since the previous scoring", migration_heatmap(snapshot, label),
