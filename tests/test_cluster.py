@@ -39,6 +39,8 @@ def table(path: str, sort_key: str) -> list[dict]:
     return data.sort_by(sort_key).to_pylist()
 
 
+# Two full `make run`s (cluster, then local) with a one-core worker: longer than the default limit.
+@pytest.mark.timeout(2700)
 def test_cluster_results_equal_local_results(tmp_path):
     input_file = tmp_path / "bank_transactions.csv"
     synthetic.generate_csv(input_file, rows=20_000, seed=11)

@@ -40,6 +40,8 @@ def test_no_import_errors(dagbag):
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda path: path.name)
 def test_parse_is_cheap_and_light(dag_file, tmp_path):
+    from airflow.configuration import conf
+
     probe = (
         "import json, sys, time, importlib.util\n"
         "start = time.perf_counter()\n"
@@ -52,7 +54,10 @@ def test_parse_is_cheap_and_light(dag_file, tmp_path):
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["heavy"] == [], f"{dag_file.name} imports {report['heavy']} at parse time"
-    assert report["seconds"] < 10, f"{dag_file.name} took {report['seconds']:.1f} s to import"
+    # The dag-processor abandons a file whose import outlasts dagbag_import_timeout; a DAG file must
+    # stay well inside it even on a loaded machine, hence half of it.
+    limit = conf.getfloat("core", "dagbag_import_timeout") / 2
+    assert report["seconds"] < limit, f"{dag_file.name} took {report['seconds']:.1f} s to import (limit {limit:.0f} s)"
 
 
 def test_house_rules(dagbag):
