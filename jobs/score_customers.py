@@ -44,15 +44,16 @@ def distinctive_values(segmented: DataFrame, column: str, min_share: float = DIS
 
     The most common value says little here: DELHI and 25-34 lead every segment, as they lead the
     bank. Columns ``distinctive_<column>`` and ``distinctive_<column>_lift``."""
-    overall = segmented.groupBy(column).agg(F.count("*").alias("value_customers"))
-    sizes = segmented.groupBy("segment_id").agg(F.count("*").alias("segment_customers"))
-    total = F.sum("value_customers").over(Window.partitionBy())
-    shares = overall.select(column, (F.col("value_customers") / total).alias("overall_share"))
-    in_segment = segmented.groupBy("segment_id", column).count().join(sizes, "segment_id")
+    # One pass over the customers: every share below is a sum over the (segment, value) counts.
+    counts = segmented.groupBy("segment_id", column).count()
     lifted = (
-        in_segment.withColumn("segment_share", F.col("count") / F.col("segment_customers"))
-        .where(F.col("segment_share") >= min_share)
-        .join(F.broadcast(shares), column)
+        counts.select(
+            "segment_id",
+            column,
+            (F.col("count") / F.sum("count").over(Window.partitionBy("segment_id"))).alias("segment_share"),
+            (F.sum("count").over(Window.partitionBy(column)) / F.sum("count").over(Window.partitionBy())).alias("overall_share"),
+        )
+        .where(F.col(column).isNotNull() & (F.col("segment_share") >= min_share))
         .withColumn("lift", F.col("segment_share") / F.col("overall_share"))
     )
     best = F.max_by(F.struct(F.col(column).alias("value"), "lift"), F.struct("lift", column))
