@@ -19,7 +19,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 help:
 	@echo "make run    generate the default data set (or INPUT=file.csv[.gz]), run the daily DAG through Airflow"
 	@echo "make test   the whole test suite (what CI runs)"
-	@echo "make bench  timings and peak memory per stage (ROWS=..., STAGES=..., or SCALES=1,10,50 for the scale benchmark)"
+	@echo "make bench  timings and peak memory per stage (ROWS=..., STAGES=..., or SCALES=1,10,50 for the scale benchmark; REPORT=1 tables sizes run separately)"
 	@echo "make up     start the local platform (Airflow UI on 127.0.0.1:8080); make down stops it"
 	@echo "make land-daily   one landing file per transaction date (for a backfill)"
 	@echo "make airflow ARGS='...'   any airflow command against DATA_DIR"
@@ -79,7 +79,7 @@ test: install check-java system-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install check-java system-packages
-	$(PY) -m bankseg.bench --rows $(ROWS) --data-dir "$(DATA_DIR)/bench" $(if $(STAGES),--stages $(STAGES)) $(if $(SCALES),--scales $(SCALES))
+	$(PY) -m bankseg.bench --rows $(ROWS) --data-dir "$(DATA_DIR)/bench" $(if $(STAGES),--stages $(STAGES)) $(if $(SCALES),--scales $(SCALES)) $(if $(REPORT),--report)
 
 clean:
 	rm -rf "$(DATA_DIR)"

@@ -2,11 +2,14 @@
 
     python -m bankseg.bench --rows 1048567 [--stages generate,etl,...,dag,training-dag] [--data-dir DIR]
     python -m bankseg.bench --scales 1,10,50 [--stages ...]    # the same stages at each size, and how time grew
+    python -m bankseg.bench --scales 1,10,50 --report          # the scale table and plot from earlier runs
 
 Each stage runs as its own process tree, exactly as the platform runs it (the generator CLI,
 ``spark-submit`` with the DAG's settings, ``airflow dags test`` for the whole DAG); peak memory is
 the largest resident set of the whole tree (spark-submit's JVM plus the Python driver), sampled
-every 100 ms. The table is printed and written to ``<data-dir>/bench-<rows>.md``.
+every 100 ms. The table is printed and written to ``<data-dir>/bench-<rows>.md``; the measurements
+are kept in ``<data-dir>/bench-<rows>.json``, merged with earlier runs at the same size, so sizes
+and stages measured in separate runs (50x takes hours) make one scale report with ``--report``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -403,6 +406,18 @@ def format_scale_table(master: str, by_scale: dict[float, list[Measurement]]) ->
     return "\n".join(lines)
 
 
+def save_measurements(results: list[Measurement], path: Path) -> None:
+    """Write ``results`` to ``path``, keeping the stages of earlier runs that these did not measure
+    again; a stage measured again replaces its old figures in place."""
+    fresh = {r.stage: r for r in results}
+    kept = [fresh.pop(r.stage, r) for r in load_measurements(path)] if path.exists() else []
+    path.write_text(json.dumps([asdict(r) for r in [*kept, *fresh.values()]], indent=1) + "\n")
+
+
+def load_measurements(path: Path) -> list[Measurement]:
+    return [Measurement(**row) for row in json.loads(path.read_text())]
+
+
 def stages_at_every_scale(by_scale: dict[float, list[Measurement]]) -> list[str]:
     """The stages measured at every scale, in the order of the smallest (a DAG task that one scale
     skipped has no row)."""
@@ -438,22 +453,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("data/bench"))
     parser.add_argument("--master", default="local[*]", help="Spark master for the Spark stages")
     parser.add_argument("--scales", default=None, help="multiples of the Kaggle volume, e.g. 1,10,50: runs the stages at each")
+    parser.add_argument(
+        "--report", action="store_true",
+        help="with --scales: run nothing, make the scale table and plot from the measurements saved at each size",
+    )
     args = parser.parse_args(argv)
     default_stages = SCALE_STAGES if args.scales else STAGES
     stages = [stage.strip() for stage in (args.stages or ",".join(default_stages)).split(",") if stage.strip()]
     unknown = set(stages) - set(STAGES)
     if unknown:
         parser.error(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
+    if args.report and not args.scales:
+        parser.error("--report needs --scales: the sizes to put in one table")
     if args.scales:
         by_scale = {}
         for scale in sorted(float(value) for value in args.scales.split(",")):
             rows = round(KAGGLE_ROWS * scale)
+            saved = args.data_dir / f"bench-{rows}.json"
+            if args.report:
+                if not saved.exists():
+                    raise SystemExit(f"no measurements at {scale:g}x ({saved}): run make bench SCALES={scale:g} first")
+                by_scale[scale] = load_measurements(saved)
+                continue
             by_scale[scale] = run_benchmark(rows, stages, args.data_dir / f"rows-{rows}", args.master)
             print(format_table(rows, args.master, by_scale[scale]), flush=True)
+            save_measurements(by_scale[scale], saved)
         table = format_scale_table(args.master, by_scale)
         print(table)
         # The default stages keep the plain name; another selection gets its own report.
-        name = "bench-scale" if tuple(stages) == SCALE_STAGES else "bench-scale-" + "-".join(stages)
+        name = "bench-scale" if args.report or tuple(stages) == SCALE_STAGES else "bench-scale-" + "-".join(stages)
         report = args.data_dir / f"{name}.md"
         report.write_text(table + "\n")
         plot_scale(by_scale, args.data_dir / f"{name}.png")
@@ -465,6 +493,7 @@ def main(argv: list[str] | None = None) -> None:
     print(table)
     report = args.data_dir / f"bench-{args.rows}.md"
     report.write_text(table + "\n")
+    save_measurements(results, args.data_dir / f"bench-{args.rows}.json")
     print(f"\nwritten to {report}")
 
 

@@ -106,3 +106,35 @@ def test_jobs_of_another_data_directory_do_not_inherit_a_store_this_process_conf
     assert tracking.TRACKING_URI_ENV not in platform.platform_env(second)
     monkeypatch.setenv(tracking.TRACKING_URI_ENV, "http://mlflow.internal:5000")
     assert platform.platform_env(second)[tracking.TRACKING_URI_ENV] == "http://mlflow.internal:5000"
+
+
+def test_a_stage_measured_again_replaces_its_figures_and_the_others_stay(tmp_path):
+    saved = tmp_path / "bench-52428350.json"
+    bench.save_measurements([Measurement("generate", 240.0, 340.0, 340.0), Measurement("dag", 6000.0, 3900.0, 2800.0)], saved)
+    bench.save_measurements([Measurement("dag", 5800.0, 3700.0, 2700.0), Measurement("training-dag", 3000.0, 4100.0, 2600.0)], saved)
+    assert bench.load_measurements(saved) == [
+        Measurement("generate", 240.0, 340.0, 340.0),
+        Measurement("dag", 5800.0, 3700.0, 2700.0),
+        Measurement("training-dag", 3000.0, 4100.0, 2600.0),
+    ]
+
+
+def test_the_report_tables_and_plots_sizes_measured_in_separate_runs(tmp_path, capsys):
+    bench.save_measurements(scale_rows(40.0, 30.0, 100.0, 10.0), tmp_path / "bench-1048567.json")
+    # 10x in two runs: the jobs first, then the ETL again with the fit.
+    ten = scale_rows(200.0, 90.0, 700.0, 45.0)
+    bench.save_measurements([Measurement("etl", 999.0, 1.0, 1.0), ten[1]], tmp_path / "bench-10485670.json")
+    bench.save_measurements([ten[0], *ten[2:]], tmp_path / "bench-10485670.json")
+    bench.main(["--scales", "1,10", "--report", "--data-dir", str(tmp_path)])
+    table = (tmp_path / "bench-scale.md").read_text()
+    assert table_row(table, "etl") == ["40.0", "3,000", "1,200", "200.0", "3,000", "1,200", "0.50"]
+    assert table_row(table, "ETL + features + one k=6 fit") == ["80.0", "", "", "335.0", "", "", "0.42"]
+    assert (tmp_path / "bench-scale.png").read_bytes().startswith(b"\x89PNG")
+    assert "written to" in capsys.readouterr().out
+
+
+def test_the_report_names_a_size_that_was_never_measured(tmp_path):
+    bench.save_measurements(scale_rows(40.0, 30.0, 100.0, 10.0), tmp_path / "bench-1048567.json")
+    with pytest.raises(SystemExit, match="no measurements at 50x .*make bench SCALES=50"):
+        bench.main(["--scales", "1,50", "--report", "--data-dir", str(tmp_path)])
+    assert not (tmp_path / "bench-scale.md").exists()
