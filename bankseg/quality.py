@@ -66,6 +66,15 @@ class Check:
         return [head, observed, f"            why: {self.notes}"] if self.notes else [head, observed]
 
 
+def expectation_suite(suite_name: str):
+    """The versioned suite as a Great Expectations suite, our own expectations registered first."""
+    import great_expectations as gx
+
+    import bankseg.gx_expectations  # noqa: F401  (registers the expectation types the suites use)
+
+    return gx.ExpectationSuite(**load_suite_definition(suite_name))
+
+
 def suite_path(suite_name: str) -> Path:
     return SUITES_DIR / f"{suite_name}.json"
 
@@ -109,16 +118,31 @@ def _number(value: Any) -> str:
     return f"{value:.4g}"
 
 
+def _quantiles(value: dict) -> str:
+    """A quantile expectation's ranges or observed values, e.g. ``q0.5 in [100, 5,000]`` / ``q0.5 = 459``."""
+    if "value_ranges" in value:
+        return ", ".join(
+            f"q{q:g} in [{_number(low)}, {_number(high)}]" for q, (low, high) in zip(value["quantiles"], value["value_ranges"])
+        )
+    return ", ".join(f"q{q:g} = {_number(v)}" for q, v in zip(value["quantiles"], value["values"]))
+
+
+def _value(value: Any) -> str:
+    return _quantiles(value) if isinstance(value, dict) and "quantiles" in value else _number(value)
+
+
 def describe_result(result: Any) -> Check:
     """A Great Expectations expectation result as a ``Check``."""
     config = result.expectation_config
     kwargs = {key: value for key, value in config.kwargs.items() if key not in ("column", "batch_id")}
     details = result.result or {}
-    exception = result.exception_info or {}
-    if exception.get("raised_exception"):
-        observed = f"error: {exception.get('exception_message')}"
+    # One exception, or (when a metric failed) one per metric, keyed by the metric's id.
+    exceptions = [result.exception_info or {}, *(v for v in (result.exception_info or {}).values() if isinstance(v, dict))]
+    raised = [e for e in exceptions if e.get("raised_exception")]
+    if raised:
+        observed = f"error: {raised[0].get('exception_message')}"
     elif "observed_value" in details:
-        observed = _number(details["observed_value"])
+        observed = _value(details["observed_value"])
     elif "unexpected_count" in details:
         observed = (
             f"{_number(details['unexpected_count'])} of {_number(details.get('element_count'))} rows unexpected "
@@ -131,7 +155,7 @@ def describe_result(result: Any) -> Check:
         column=config.kwargs.get("column", "(table)"),
         severity=getattr(config.severity, "value", str(config.severity)),
         success=bool(result.success),
-        expected=", ".join(f"{key}={_number(value)}" for key, value in kwargs.items()),
+        expected=", ".join(_value(value) if key == "quantile_ranges" else f"{key}={_value(value)}" for key, value in kwargs.items()),
         observed=observed,
         sample=[repr(value) for value in (details.get("partial_unexpected_list") or [])[:SAMPLE_SHOWN]],
         notes=config.notes or "",
@@ -161,7 +185,7 @@ def validate(spark_frame, layout: DataLayout, layer: str, run_date: str) -> dict
     started = time.monotonic()
     suite_name = SUITES[layer]
     context = gx_context(layout)
-    suite = context.suites.add_or_update(gx.ExpectationSuite(**load_suite_definition(suite_name)))
+    suite = context.suites.add_or_update(expectation_suite(suite_name))
     source = context.data_sources.add_or_update_spark("spark")
     asset = next((a for a in source.assets if a.name == suite_name), None) or source.add_dataframe_asset(suite_name)
     batch = asset.batch_definitions[0] if asset.batch_definitions else asset.add_batch_definition_whole_dataframe("run")

@@ -140,7 +140,7 @@ def test_a_broken_delivery_stops_at_its_gate_and_publishes_nothing(tmp_path):
     stop_platform(data_dir, env)
     assert result.returncode == 1
     assert "curated_transactions on 2016-10-21: FAILED, 1 critical failure(s)" in result.stderr
-    assert "CRITICAL  amount                    column_median_to_be_between" in result.stderr
+    assert "CRITICAL  amount                    column_approximate_quantile_values_to_be_between (q0.5 in [100, 5,000]" in result.stderr
     log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}.log").read_text()
     assert "AirflowFailException: curated_transactions on 2016-10-21: FAILED" in log
     assert "starting task_id=customer_features" not in log

@@ -220,7 +220,7 @@ def quality_report(run_date: str, layer: str, failures: list[dict], warnings: li
 def test_the_quality_page_lists_each_gate_newest_first_and_explains_failures(client, tmp_path):
     from bankseg.run_records import write_run_record
 
-    check = {"severity": "critical", "column": "amount", "expectation": "expect_column_median_to_be_between", "expected": "100 to 5,000",
+    check = {"severity": "critical", "column": "amount", "expectation": "expect_column_approximate_quantile_values_to_be_between", "expected": "q0.5 in [100, 5,000]",
              "observed": "45,600", "sample": ["T1", "T2"], "notes": "decimal points lost upstream"}
     warning = {**check, "severity": "warning", "column": "city", "expectation": "expect_column_proportion_of_unique_values_to_be_between",
                "observed": "0.9", "sample": [], "notes": "city spelling drift"}

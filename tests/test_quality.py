@@ -23,11 +23,9 @@ GENERATED_ROWS = 2_000
 
 @pytest.mark.parametrize("suite_name", sorted(quality.SUITES.values()))
 def test_every_suite_loads_whole_into_great_expectations(suite_name):
-    import great_expectations as gx
-
     definition = quality.load_suite_definition(suite_name)
     # Great Expectations drops an invalid expectation with only a log line: count them.
-    suite = gx.ExpectationSuite(**definition)
+    suite = quality.expectation_suite(suite_name)
     assert len(suite.expectations) == len(definition["expectations"]) > 0
     assert suite.name == suite_name
 
@@ -200,7 +198,11 @@ def test_amounts_without_decimal_point_fail_the_curated_gate_and_the_batch_is_wi
     etl_record = etl.run(spark, layout, RUN_DATE)
 
     report = validate_layer.run(spark, layout, RUN_DATE, "curated")
-    assert failed(report) == [("amount", "column_median_to_be_between")]
+    assert failed(report) == [("amount", "column_approximate_quantile_values_to_be_between")]
+    (check,) = report["critical_failures"]
+    assert check["expected"] == "q0.5 in [100, 5,000], allow_relative_error=0.001"
+    # 459.00 INR read as 45900: the median moves up a hundredfold, out of the band.
+    assert 100 * 300 < float(check["observed"].removeprefix("q0.5 = ").replace(",", "")) < 100 * 700
     assert "why: The real median amount is 459 INR" in quality.format_report(report)
     # Nothing of the failed batch stays where readers look; all of it is kept aside.
     assert not list(Path(layout.curated_transactions).rglob("*.parquet"))
@@ -243,3 +245,20 @@ def test_duplicate_customers_fail_the_features_gate(spark, good_run):
 def test_a_layer_that_was_never_written_is_a_clear_error(spark, tmp_path):
     with pytest.raises(quality.QualityError, match=r"no feature snapshot for 2016-10-21 .* run that step"):
         validate_layer.run(spark, DataLayout(str(tmp_path / "data")), RUN_DATE, "features")
+
+
+def test_an_expectation_whose_metric_raised_shows_the_error():
+    from great_expectations.core import ExpectationValidationResult
+
+    expectation = quality.expectation_suite("curated_transactions").expectations[10]
+    # As Great Expectations reports a metric that raised: one entry per metric id.
+    result = ExpectationValidationResult(
+        success=False,
+        expectation_config=expectation.configuration,
+        result={},
+        exception_info={"MetricConfigurationID(metric_name='column.quantile_values')": {
+            "raised_exception": True, "exception_message": "relative error must be a float", "exception_traceback": "..."}},
+    )
+    check = quality.describe_result(result)
+    assert (check.column, check.observed) == ("amount", "error: relative error must be a float")
+    assert check.expected == "q0.5 in [100, 5,000], allow_relative_error=0.001"
