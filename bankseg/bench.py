@@ -432,11 +432,15 @@ def plot_scale(by_scale: dict[float, list[Measurement]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     scales = sorted(by_scale)
+    millions = [KAGGLE_ROWS * scale / 1e6 for scale in scales]
     figure, axis = plt.subplots(figsize=(7, 4))
-    # A DAG's own tasks ("dag: etl_transactions") stay in the table: the plot shows whole stages.
+    # A DAG's own tasks ("dag: etl_transactions") stay in the table: the plot shows whole stages,
+    # each beside the line it would follow if its time grew linearly from the smallest size.
     for stage in [stage for stage in stages_at_every_scale(by_scale) if ": " not in stage]:
         seconds = [next(r.seconds for r in by_scale[scale] if r.stage == stage) for scale in scales]
-        axis.plot([KAGGLE_ROWS * scale / 1e6 for scale in scales], seconds, marker="o", label=stage)
+        (line,) = axis.plot(millions, seconds, marker="o", label=stage)
+        linear = [seconds[0] * scale / scales[0] for scale in scales]
+        axis.plot(millions, linear, linestyle="--", color=line.get_color(), label=f"{stage}, linear growth")
     axis.set(xlabel="transactions (millions)", ylabel="wall time (s)", title="Wall time against input size", xscale="log", yscale="log")
     axis.legend()
     figure.savefig(path, dpi=110, bbox_inches="tight")
