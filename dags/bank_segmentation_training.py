@@ -12,7 +12,8 @@ Segments customers from a features snapshot and tracks why the chosen model was 
 * **MLflow:** experiment `bank_customer_segmentation`, one parent run per training with a nested run
   per (algorithm, k), plots, and the features snapshot as the run's input. The chosen KMeans model
   is registered as `bank_customer_segmentation` and gets the alias `champion` only if it passes the
-  quality gates (no segment under 1%, silhouette floor, bootstrap stability ARI >= 0.8).
+  quality gates (no segment under 1%, silhouette floor, stability ARI >= 0.8 between fits on two
+  bootstrap halves of the customers, or of the `sweep_customers` sample when there are more).
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ with DAG(
         "sample_size": Param(10_000, type="integer", minimum=1_000, maximum=10_000, title="Sample size",
                              description="Rows of the stratified sample for exact silhouette and agglomerative clustering."),
         "seed": Param(42, type="integer", title="Seed"),
-        "sweep_customers": Param(1_000_000, type="integer", minimum=10_000, title="Customers in the k-sweep",
-                                 description="The k-sweep fits a uniform sample of this many customers when the snapshot has more; "
+        "sweep_customers": Param(1_000_000, type="integer", minimum=10_000, title="Customers in the k-sweep and stability check",
+                                 description="The k-sweep and the stability check fit a uniform sample of this many customers when the snapshot has more; "
                                              "the chosen model is always fitted on all customers."),
         "selection": Param("chosen_k", enum=["chosen_k", "best_silhouette"], title="Model selection"),
     },
