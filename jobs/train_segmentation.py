@@ -327,6 +327,10 @@ def run(
     ks = list(range(k_min, k_max + 1))
     snapshot = latest_snapshot(spark, layout, run_date)
     features = spark.read.parquet(f"{layout.customer_features}/snapshot_date={snapshot}")
+    # Hashed before anything is cached: the scan reads whole row groups of every column into the
+    # heap, and at 44 million customers it ran out of a 2 GB heap whose storage memory the cache
+    # below had filled.
+    digest = content_hash(features)
     preprocessing = fit_preprocessing(features)
     data = with_model_vector(features, preprocessing).select("customer_id", "x", *segmentation.INPUT_COLUMNS).cache()
     total = data.count()
@@ -350,7 +354,7 @@ def run(
              "inputs": ",".join(segmentation.INPUT_COLUMNS), "sweep_customers": sweep_total, "stability_customers": sweep_total}
         )
         source = SparkDatasetSource(path=f"{layout.customer_features}/snapshot_date={snapshot}")
-        dataset = MetaDataset(source=source, name=f"customer_features@{snapshot}", digest=content_hash(features))
+        dataset = MetaDataset(source=source, name=f"customer_features@{snapshot}", digest=digest)
         mlflow.log_input(dataset, context="training")
 
         sweep: dict[str, dict[int, dict]] = {}
