@@ -31,15 +31,16 @@ def default_artifact_root(layout: DataLayout) -> str:
     return (Path(layout.mlflow).resolve() / "artifacts").as_uri()
 
 
-# MLflow's set_tracking_uri also writes MLFLOW_TRACKING_URI into the environment: remember what this
-# module put there, so that only a URI the user configured counts as a tracking server.
-_uri_set_here: str | None = None
+# MLflow's set_tracking_uri also writes MLFLOW_TRACKING_URI into the environment: remember every URI
+# this module put there, so that only a URI the user configured counts as a tracking server, even
+# when something restores the environment to an earlier store's URI.
+_uris_set_here: set[str] = set()
 
 
 def configured_tracking_uri() -> str | None:
     """The tracking URI the user configured, if any."""
     value = os.environ.get(TRACKING_URI_ENV)
-    return value if value and value != _uri_set_here else None
+    return value if value and value not in _uris_set_here else None
 
 
 def tracking_uri(layout: DataLayout) -> str:
@@ -48,14 +49,13 @@ def tracking_uri(layout: DataLayout) -> str:
 
 def configure(layout: DataLayout) -> str:
     """Point this process's MLflow at the platform's store; returns the experiment id."""
-    global _uri_set_here
     import mlflow
 
     configured = configured_tracking_uri()
     if configured is None:
         Path(layout.mlflow).mkdir(parents=True, exist_ok=True)
-        _uri_set_here = default_tracking_uri(layout)
-    mlflow.set_tracking_uri(configured or _uri_set_here)
+        _uris_set_here.add(default_tracking_uri(layout))
+    mlflow.set_tracking_uri(configured or default_tracking_uri(layout))
     experiment = mlflow.get_experiment_by_name(EXPERIMENT)
     if experiment is None:
         # A tracking server chooses its own artifact store; the embedded default keeps artifacts beside the database.

@@ -98,7 +98,7 @@ def test_the_dag_run_id_and_task_times_are_read_as_airflow_writes_them():
 def test_jobs_of_another_data_directory_do_not_inherit_a_store_this_process_configured(tmp_path, monkeypatch):
     # MLflow writes the variable itself: setenv first, so the test leaves the environment as it found it.
     monkeypatch.setenv(tracking.TRACKING_URI_ENV, "")
-    monkeypatch.setattr(tracking, "_uri_set_here", None)
+    monkeypatch.setattr(tracking, "_uris_set_here", set())
     first, second = DataLayout(str(tmp_path / "one")), DataLayout(str(tmp_path / "two"))
     tracking.configure(first)
     # MLflow itself puts the URI into the environment, where every child process would find it.
@@ -106,6 +106,20 @@ def test_jobs_of_another_data_directory_do_not_inherit_a_store_this_process_conf
     assert tracking.TRACKING_URI_ENV not in platform.platform_env(second)
     monkeypatch.setenv(tracking.TRACKING_URI_ENV, "http://mlflow.internal:5000")
     assert platform.platform_env(second)[tracking.TRACKING_URI_ENV] == "http://mlflow.internal:5000"
+
+
+def test_an_earlier_store_of_this_process_put_back_into_the_environment_is_not_taken_for_a_server(tmp_path, monkeypatch):
+    monkeypatch.setenv(tracking.TRACKING_URI_ENV, "")
+    monkeypatch.setattr(tracking, "_uris_set_here", set())
+    first, second, third = (DataLayout(str(tmp_path / name)) for name in ("one", "two", "three"))
+    tracking.configure(first)
+    earlier = os.environ[tracking.TRACKING_URI_ENV]
+    tracking.configure(second)
+    # What a fixture restoring the environment it found does after the second store was configured.
+    monkeypatch.setenv(tracking.TRACKING_URI_ENV, earlier)
+    assert tracking.configured_tracking_uri() is None
+    tracking.configure(third)
+    assert os.environ[tracking.TRACKING_URI_ENV] == tracking.default_tracking_uri(third) != earlier
 
 
 def test_a_stage_measured_again_replaces_its_figures_and_the_others_stay(tmp_path):
