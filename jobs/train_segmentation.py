@@ -351,7 +351,7 @@ def run(
         mlflow.log_params(
             {"snapshot_date": snapshot, "customers": total, "k_min": k_min, "k_max": k_max, "chosen_k": chosen_k,
              "algorithms": ",".join(chosen_algorithms), "sample_size": sample_size, "seed": seed, "selection": selection,
-             "inputs": ",".join(segmentation.INPUT_COLUMNS), "sweep_customers": sweep_total, "stability_customers": sweep_total}
+             "inputs": ",".join(segmentation.INPUT_COLUMNS), "sweep_customers": sweep_total}
         )
         source = SparkDatasetSource(path=f"{layout.customer_features}/snapshot_date={snapshot}")
         dataset = MetaDataset(source=source, name=f"customer_features@{snapshot}", digest=digest)

@@ -181,7 +181,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 12
         time.sleep(1)
 
 
-def test_the_k_sweep_and_stability_check_of_a_large_snapshot_fit_a_sample_and_the_chosen_model_every_customer(spark, trained):
+def test_the_k_sweep_of_a_large_snapshot_fits_a_sample_and_the_chosen_model_every_customer(spark, trained):
     layout, first = trained
     record = train_segmentation.run(
         spark, layout, RUN_DATE, k_min=2, k_max=3, chosen_k=3, algorithms="kmeans", sample_size=1_000, seed=5, sweep_customers=2_000
@@ -193,8 +193,6 @@ def test_the_k_sweep_and_stability_check_of_a_large_snapshot_fit_a_sample_and_th
     assert 1_700 < swept < 2_300 < first["customers"] == record["customers"]
     children = client.search_runs([record["experiment_id"]], filter_string=f"tags.mlflow.parentRunId = '{record['parent_run_id']}'")
     assert {run.data.params["rows"] for run in children} == {str(swept)}
-    assert parent.data.params["stability_customers"] == str(swept)
-    assert 0.0 <= record["stability_ari"] <= 1.0
     assert sum(row["customers"] for row in record["segments"]) == record["customers"]
     assert parent.data.metrics["chosen_fit_seconds"] > 0
 
