@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import platform as host
-import re
 import shutil
 import signal
 import subprocess
@@ -28,37 +27,27 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 
 import psutil
 
-from bankseg import pipeline, quality, segmentation, tracking
+from bankseg import pipeline, platform, tracking
 from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE, TRAINING_DAG_ID
 from bankseg.layout import DataLayout
-from bankseg.platform import http_answers, migrate_airflow_db, platform_env, venv_bin
+from bankseg.model_spec import INPUT_COLUMNS
+from bankseg.platform import http_answers, migrate_airflow_db, platform_env
 
 STAGES = (
-    "generate", "etl", "features", "validate", "train", "fit6", "score", "marts", "dashboards", "serve", "hive", "dag",
-    "training-dag",
+    "generate", "pipeline", "train", "dag", "training-dag", "dag-scored", "serve", "hive", "dashboards", "history",
 )
 # Whole DAG runs; each also reports its tasks' own times.
-DAG_STAGES = {"dag": DAILY_DAG_ID, "training-dag": TRAINING_DAG_ID}
-DAG_RUN_FINISHED = re.compile(r"DagRun Finished: .*?run_id=(?P<run_id>[^,\s]+).*")
+DAG_STAGES = {"dag": DAILY_DAG_ID, "training-dag": TRAINING_DAG_ID, "dag-scored": DAILY_DAG_ID}
 KAGGLE_ROWS = 1_048_567
-# The scale benchmark's stages: the whole daily DAG and the whole training DAG, each task timed.
-SCALE_STAGES = ("generate", "dag", "training-dag")
-# The k=6 training alone: KMeans only, no k-sweep (best of 3 fits, stability bootstraps, MLflow).
-FIT6_ARGS = ("--k-min", "6", "--k-max", "6", "--chosen-k", "6", "--algorithms", "kmeans")
-# One KMeans k=6 fit of the chosen model on every customer, as the training recorded it in MLflow.
-ONE_FIT_STAGES = {"fit6": "fit6: one k=6 fit", "training-dag": "training-dag: one k=6 fit"}
-# ETL + features + one k=6 fit, the 10x time target: each part as a job of its own (etl, features,
-# fit6) or as a task of the DAGs; the first of each tuple that was measured counts.
-TARGET_PARTS = (
-    ("etl", "dag: etl_transactions"),
-    ("features", "dag: customer_features"),
-    ("fit6: one k=6 fit", "training-dag: one k=6 fit"),
-)
+# The scale benchmark's stages: the whole daily DAG, the whole training DAG, the daily DAG scored by the champion.
+SCALE_STAGES = ("generate", "dag", "training-dag", "dag-scored")
+# One day's delivery for the history benchmark: about the Kaggle file's daily volume.
+DAY_ROWS = 20_000
+DAY_DATE = "2016-10-22"
 # What analysts ask first: the city summary (dashboard 3) and the segment summary.
 HIVE_QUERIES = {
     "hive query: top 10 cities by spend": "SELECT city, amount_total FROM bank.v_spend_by_city ORDER BY amount_total DESC LIMIT 10",
@@ -112,34 +101,16 @@ def measure(stage: str, command: list[str], env: dict[str, str], log_path: Path)
     return Measurement(stage, seconds, peak / 2**20, largest / 2**20)
 
 
-def spark_submit_command(
-    job_name: str, layout: DataLayout, run_date: str, master: str, job_args: tuple[str, ...] = ()
-) -> list[str]:
-    conf = [item for key, value in pipeline.spark_submit_conf().items() for item in ("--conf", f"{key}={value}")]
-    return [
-        str(venv_bin() / "spark-submit"),
-        "--master", master,
-        *conf,
-        pipeline.job_application(job_name),
-        "--run-date", run_date,
-        "--data-dir", layout.root,
-        *job_args,
-    ]
+def spark_submit_command(job_name: str, layout: DataLayout, run_date: str, master: str) -> list[str]:
+    """The DAG's own spark-submit line for ``job_name`` (``bankseg.pipeline`` builds it for both)."""
+    return pipeline.spark_submit_command(job_name, run_date, layout.root, master)
 
 
-def recorded_chosen_fit_seconds(layout: DataLayout) -> float:
-    """One KMeans fit of the chosen model on every customer (``chosen_fit_seconds``), as the latest
-    training recorded it: the fit alone, without Spark's start-up, the metrics or the other fits."""
-    from mlflow import MlflowClient
-
-    # A client of its own: configuring this process's MLflow would set MLFLOW_TRACKING_URI, which the
-    # next size's jobs inherit, and they would log into this size's store.
-    client = MlflowClient(tracking_uri=tracking.tracking_uri(layout))
-    experiment = client.get_experiment_by_name(tracking.EXPERIMENT)
-    (run,) = client.search_runs(
-        [experiment.experiment_id], filter_string="tags.mlflow.runName LIKE 'training-%'", order_by=["start_time DESC"], max_results=1
-    )
-    return run.data.metrics["chosen_fit_seconds"]
+def fresh_warehouse(layout: DataLayout) -> None:
+    """Forget every published batch and snapshot and their gate reports, keeping the MLflow store, so
+    a daily run starts as on a new warehouse but with the champion already trained."""
+    for folder in (layout.warehouse, layout.quality):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> list[Measurement]:
@@ -153,36 +124,67 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
         shutil.rmtree(layout.landing, ignore_errors=True)
         generate = [sys.executable, "-m", "bankseg.synthetic", "--rows", str(rows), "--out", str(landing_file)]
         results.append(measure("generate", generate, env, logs / "generate.log"))
-    for job_name, stage in (("etl_transactions", "etl"), ("customer_features", "features")):
+    for job_name, stage in (("daily_pipeline", "pipeline"), ("train_segmentation", "train")):
         if stage in stages:
             command = spark_submit_command(job_name, layout, run_date, master)
             results.append(measure(stage, command, env, logs / f"{stage}.log"))
-    if "validate" in stages:  # each layer's Great Expectations suite, as the DAG's gates run it
-        for layer in quality.SUITES:
-            command = spark_submit_command("validate_layer", layout, run_date, master, ("--layer", layer))
-            results.append(measure(f"validate-{layer}", command, env, logs / f"validate-{layer}.log"))
-    for job_name, stage, job_args in (
-        ("train_segmentation", "train", ()),
-        ("train_segmentation", "fit6", FIT6_ARGS),
-        ("score_customers", "score", ()),
-        ("dashboard_marts", "marts", ()),
-    ):
+    for stage, dag_id in DAG_STAGES.items():
         if stage in stages:
-            command = spark_submit_command(job_name, layout, run_date, master, job_args)
-            results.append(measure(stage, command, env, logs / f"{stage}.log"))
-    if "fit6" in stages:
-        results.append(Measurement(ONE_FIT_STAGES["fit6"], recorded_chosen_fit_seconds(layout), 0.0))
-    if "dashboards" in stages:
-        results += measure_dashboards(layout, data_dir / "screenshots")
+            if dag_id == DAILY_DAG_ID:
+                fresh_warehouse(layout)
+            results += measure_dag(stage, dag_id, layout, env, run_date, logs / f"{stage}.log")
+            if dag_id == DAILY_DAG_ID:
+                results += pipeline_phases(layout, run_date, stage)
     if "serve" in stages:
         results.append(measure_serving(layout, env))
     if "hive" in stages:
         results += measure_hive(layout, env)
-    for stage, dag_id in DAG_STAGES.items():
-        if stage in stages:
-            results += measure_dag(stage, dag_id, layout, env, run_date, logs / f"{stage}.log")
-            if stage in ONE_FIT_STAGES:
-                results.append(Measurement(ONE_FIT_STAGES[stage], recorded_chosen_fit_seconds(layout), 0.0))
+    if "dashboards" in stages:
+        results += measure_dashboards(layout, data_dir / "screenshots")
+    if "history" in stages:
+        results += measure_history(data_dir / "history", rows, master)
+    return results
+
+
+def pipeline_phases(layout: DataLayout, run_date: str, stage: str) -> list[Measurement]:
+    """Each phase of both steps inside the application, as their run records timed them."""
+    from bankseg.run_records import read_run_record
+
+    measured = []
+    for step in ("etl_transactions", "customer_snapshot"):
+        record = read_run_record(layout.run_record(run_date, step))
+        measured += [Measurement(f"{stage}: {step}, {phase} (inside the application)", seconds, 0.0) for phase, seconds in record["phase_seconds"].items()]
+    return measured
+
+
+def measure_history(folder: Path, history_rows: int, master: str) -> list[Measurement]:
+    """One day's delivery of ``DAY_ROWS`` rows through the whole daily DAG, on an empty warehouse and on
+    one holding ``history_rows`` transactions of history; both scored by the same champion (one MLflow
+    store, trained on the history)."""
+    shared_mlflow = folder / "mlflow"
+    shared_mlflow.mkdir(parents=True, exist_ok=True)
+    tracking_env = {tracking.TRACKING_URI_ENV: f"sqlite:///{(shared_mlflow / 'mlflow.db').resolve()}"}
+    results = []
+    for name in ("history", "empty"):
+        layout = DataLayout(str((folder / name).resolve()))
+        env = {**platform_env(layout, spark_master=master), **tracking_env}
+        logs = folder / name / "logs"
+        if name == "history":
+            history_file = Path(layout.landing_for(DEFAULT_RUN_DATE)) / "bank_transactions.csv"
+            if not history_file.exists():
+                subprocess.run([sys.executable, "-m", "bankseg.synthetic", "--rows", str(history_rows), "--out", str(history_file)], check=True)
+            migrate_airflow_db(env)
+            with hiveserver2_running(layout, env) as dag_env:
+                platform.run_dag(DAILY_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-dag.log")
+                platform.run_dag(TRAINING_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-training.log", conf={"snapshot_date": DEFAULT_RUN_DATE})
+        day_file = Path(layout.landing_for(DAY_DATE)) / "bank_transactions.csv"
+        subprocess.run([sys.executable, "-m", "bankseg.synthetic", "--rows", str(DAY_ROWS), "--seed", "7", "--out", str(day_file),
+                        "--transaction-date", DAY_DATE, "--first-transaction-id", str(history_rows + 1)], check=True)
+        stage = f"history: one day of {DAY_ROWS:,} rows, {'after ' + f'{history_rows:,} rows of history' if name == 'history' else 'empty warehouse'}"
+        results += measure_dag(stage, DAILY_DAG_ID, layout, env, DAY_DATE, logs / "day-dag.log")
+    (with_history,), (empty,) = ([r for r in results if r.stage.startswith(f"history: one day of {DAY_ROWS:,} rows, {part}")] for part in ("after", "empty"))
+    results.append(Measurement(f"history: ratio of the day with history to the day on an empty warehouse (target <= 1.2): "
+                               f"{with_history.seconds / empty.seconds:.2f}", 0.0, 0.0))
     return results
 
 
@@ -193,8 +195,8 @@ def measure_serving(layout: DataLayout, env: dict[str, str]) -> Measurement:
 
     from bankseg.standalone_cluster import free_port
 
-    columns = list(segmentation.INPUT_COLUMNS)
-    snapshot = pq.read_table(f"{layout.customer_features}/snapshot_date={DEFAULT_RUN_DATE}", columns=columns)
+    columns = list(INPUT_COLUMNS)
+    snapshot = pq.read_table(layout.snapshot(DEFAULT_RUN_DATE).customer_features, columns=columns)
     customers = snapshot.slice(0, SERVED_REQUESTS).to_pylist()
     port = free_port()
     serve_env = {**env, tracking.TRACKING_URI_ENV: tracking.tracking_uri(layout)}
@@ -268,7 +270,6 @@ def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measuremen
 def hiveserver2_running(layout: DataLayout, env: dict[str, str]) -> Iterator[dict[str, str]]:
     """HiveServer2 on a free port while the block runs; yields ``env`` with the Airflow connection
     ``hiveserver2_default`` pointing at it (this process's environment too, for ``hive.register_run``)."""
-    from bankseg import platform
     from bankseg.standalone_cluster import free_port
 
     names = (platform.HIVE_PORT_ENV, "AIRFLOW_CONN_HIVESERVER2_DEFAULT")
@@ -292,7 +293,7 @@ def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
     """Registration of the run through HiveServer2 (as the DAG's task does), then analyst queries."""
     from pyhive import hive as pyhive
 
-    from bankseg import hive, platform
+    from bankseg import hive
 
     started = time.monotonic()
     with hiveserver2_running(layout, env) as hive_env:
@@ -313,42 +314,27 @@ def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
 
 def measure_dag(stage: str, dag_id: str, layout: DataLayout, env: dict[str, str], run_date: str, log_path: Path) -> list[Measurement]:
     """One whole DAG run through ``airflow dags test`` (HiveServer2 up for ``register_hive``), then
-    each task's wall time as Airflow recorded it. The training DAG trains on ``run_date``'s features."""
-    conf = ["--conf", json.dumps({"snapshot_date": run_date})] if dag_id == TRAINING_DAG_ID else []
+    each task's wall time from the run's log. The training DAG trains on ``run_date``'s features."""
+    conf = {"snapshot_date": run_date} if dag_id == TRAINING_DAG_ID else None
     migrate_airflow_db(env)
     with hiveserver2_running(layout, env) as dag_env:
-        whole = measure(stage, [str(venv_bin() / "airflow"), "dags", "test", dag_id, run_date, *conf], dag_env, log_path)
-        finished = DAG_RUN_FINISHED.search(log_path.read_text())
-        if not finished or "state=success" not in finished.group(0):
-            raise SystemExit(f"the {dag_id} run did not succeed; log: {log_path}")
-        states = subprocess.run(
-            [str(venv_bin() / "airflow"), "tasks", "states-for-dag-run", dag_id, finished.group("run_id"), "--output", "json"],
-            env=dag_env, capture_output=True, text=True, check=True,
-        )
-    tasks = [task for task in json.loads(states.stdout) if task["start_date"] and task["end_date"]]
-    tasks.sort(key=lambda task: task["start_date"])
-    return [whole] + [
-        Measurement(f"{stage}: {task['task_id']}", task_seconds(task["start_date"], task["end_date"]), 0) for task in tasks
-    ]
-
-
-def task_seconds(start_date: str, end_date: str) -> float:
-    return (datetime.fromisoformat(end_date) - datetime.fromisoformat(start_date)).total_seconds()
+        whole = measure(stage, platform.dag_test_command(dag_id, run_date, conf), dag_env, log_path)
+    progress = platform.DagTestProgress()
+    for line in log_path.read_text().splitlines():
+        progress.feed(line)
+    if progress.failed:
+        raise SystemExit(f"the {dag_id} run did not succeed; log: {log_path}")
+    return [whole] + [Measurement(f"{stage}: {task.task_id}", task.seconds, 0) for task in progress.outcomes]
 
 
 def format_table(rows: int, master: str, results: list[Measurement]) -> str:
     names = {
         "generate": "generate CSV",
-        "etl": "ETL (spark-submit)",
-        "features": "features (spark-submit)",
-        **{f"validate-{layer}": f"validate {layer} (GX suite, spark-submit)" for layer in quality.SUITES},
-        "train": "training k=2..10, 3 algorithms (spark-submit)",
-        "fit6": "training KMeans k=6 only (spark-submit)",
-        **{stage: f"{stage} on every customer (MLflow chosen_fit_seconds)" for stage in ONE_FIT_STAGES.values()},
-        "score": "daily scoring, all customers (spark-submit)",
-        "marts": "dashboard marts (spark-submit)",
-        "dag": "whole daily DAG (airflow dags test)",
+        "pipeline": "daily pipeline: batch and snapshot with their gates (spark-submit)",
+        "train": "training (spark-submit)",
+        "dag": "whole daily DAG, no champion yet (airflow dags test)",
         "training-dag": "whole training DAG (airflow dags test)",
+        "dag-scored": "whole daily DAG scored by the champion (airflow dags test)",
     }
     lines = [
         f"rows {rows:,} · master {master} · {psutil.cpu_count()} cores · "
@@ -358,20 +344,7 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
         "| --- | ---: | ---: | ---: |",
     ]
     lines += [f"| {names.get(r.stage, r.stage)} | {r.seconds:.1f} | {_mib(r.peak_mib)} | {_mib(r.largest_process_mib)} |" for r in results]
-    spark_stages = [r for r in results if r.stage in ("etl", "features")]
-    if len(spark_stages) == 2:
-        lines.append(f"| ETL + features | {sum(r.seconds for r in spark_stages):.1f} | | |")
-    target = target_seconds(results)
-    if target is not None:
-        lines.append(f"| ETL + features + one k=6 fit | {target:.1f} | | |")
     return "\n".join(lines)
-
-
-def target_seconds(results: list[Measurement]) -> float | None:
-    """ETL + features + one k=6 fit, when all three were measured (as jobs or as DAG tasks)."""
-    seconds = {r.stage: r.seconds for r in results}
-    parts = [next((seconds[stage] for stage in choices if stage in seconds), None) for choices in TARGET_PARTS]
-    return None if None in parts else sum(parts)
 
 
 def _mib(value: float) -> str:
@@ -398,11 +371,6 @@ def format_scale_table(master: str, by_scale: dict[float, list[Measurement]]) ->
         first, last = row[smallest].seconds, row[scales[-1]].seconds
         growth = f"{(last / first) / (scales[-1] / smallest):.2f}" if first > 0 else ""
         lines.append(f"| {stage} | {cells} | {growth} |")
-    targets = {scale: target_seconds(by_scale[scale]) for scale in scales}
-    if None not in targets.values():
-        cells = " | ".join(f"{targets[scale]:.1f} | |" for scale in scales)
-        growth = (targets[scales[-1]] / targets[smallest]) / (scales[-1] / smallest)
-        lines.append(f"| ETL + features + one k=6 fit | {cells} | {growth:.2f} |")
     return "\n".join(lines)
 
 
@@ -434,7 +402,7 @@ def plot_scale(by_scale: dict[float, list[Measurement]], path: Path) -> None:
     scales = sorted(by_scale)
     millions = [KAGGLE_ROWS * scale / 1e6 for scale in scales]
     figure, axis = plt.subplots(figsize=(7, 4))
-    # A DAG's own tasks ("dag: etl_transactions") stay in the table: the plot shows whole stages,
+    # A DAG's own tasks ("dag: daily_pipeline") stay in the table: the plot shows whole stages,
     # each beside the line it would follow if its time grew linearly from the smallest size.
     for stage in [stage for stage in stages_at_every_scale(by_scale) if ": " not in stage]:
         seconds = [next(r.seconds for r in by_scale[scale] if r.stage == stage) for scale in scales]

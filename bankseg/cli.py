@@ -18,8 +18,10 @@ from pathlib import Path
 
 from mlflow.exceptions import MlflowException
 
-from bankseg import pipeline, platform, quality, segmentation, synthetic, tracking
+from bankseg import pipeline, platform, quality, synthetic, tracking
+from bankseg.model_spec import REGISTERED_MODEL
 from bankseg.layout import DataLayout, default_data_dir
+from bankseg.run_records import write_run_record
 from bankseg.spark import iso_date
 
 DAILY_DAG_ID = "bank_segmentation_daily"
@@ -59,6 +61,13 @@ def stage_landing_file(layout: DataLayout, run_date: str, input_path: Path | Non
     return staged
 
 
+def run_dag(layout: DataLayout, dag_id: str, run_date: str, env: dict[str, str], log_path: Path, **kwargs) -> None:
+    """``airflow dags test`` with a line per task as it ends; the lines also go to the run record."""
+    progress = Path(layout.run_record(run_date, f"{dag_id}_tasks"))
+    outcomes = platform.run_dag(dag_id, run_date, env, log_path, on_task=lambda outcome: print(outcome.line(), flush=True), **kwargs)
+    write_run_record(str(progress), {"dag_id": dag_id, "run_date": run_date, "tasks": [outcome.__dict__ for outcome in outcomes]})
+
+
 def command_run(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
     print(f"java: {platform.check_java()}")
@@ -73,7 +82,7 @@ def command_run(args: argparse.Namespace) -> None:
     print(f"running {DAILY_DAG_ID} for {args.run_date} through Airflow (log: {log_path}) ...")
     started = time.monotonic()
     try:
-        platform.test_dag_run(DAILY_DAG_ID, args.run_date, env, log_path)
+        run_dag(layout, DAILY_DAG_ID, args.run_date, env, log_path)
     except platform.PlatformError:
         for report in quality.failed_reports(layout, args.run_date):
             print(f"\n{quality.format_report(report)}\n", file=sys.stderr)
@@ -97,7 +106,7 @@ def train_first_champion(layout: DataLayout, run_date: str, env: dict[str, str])
     print(f"no champion model yet: running {TRAINING_DAG_ID} for {run_date} (log: {log_path}) ...")
     started = time.monotonic()
     # The training DAG's own date would be today's: train on, and record under, the day just run.
-    platform.test_dag_run(TRAINING_DAG_ID, run_date, env, log_path, conf={"snapshot_date": run_date})
+    run_dag(layout, TRAINING_DAG_ID, run_date, env, log_path, conf={"snapshot_date": run_date})
     training = pipeline.training_summary(run_date, layout)
     print(f"{TRAINING_DAG_ID} {run_date} succeeded in {time.monotonic() - started:.0f} s")
     if not training["champion"]:
@@ -108,9 +117,9 @@ def train_first_champion(layout: DataLayout, run_date: str, env: dict[str, str])
             f"Train on more data, or use it anyway: make promote VERSION={training['model_version']}, then make run again."
         )
         return
-    for task_id in ("score_customers", "dashboard_marts", "register_hive"):
-        log_path = Path(layout.root) / "logs" / f"{DAILY_DAG_ID}_{run_date}_{task_id}.log"
-        platform.test_task_run(DAILY_DAG_ID, task_id, run_date, env, log_path)
+    log_path = Path(layout.root) / "logs" / f"{DAILY_DAG_ID}_{run_date}_scored.log"
+    print(f"scoring {run_date} with the new champion: the snapshot step of {DAILY_DAG_ID} again, on the published batch (log: {log_path}) ...")
+    run_dag(layout, DAILY_DAG_ID, run_date, env, log_path, conf={"steps": ["snapshot"]})
 
 
 def champion_lines(layout: DataLayout) -> list[str]:
@@ -119,12 +128,11 @@ def champion_lines(layout: DataLayout) -> list[str]:
     except tracking.NoChampionError as missing:
         return [f"champion model      none: {missing}"]
     return [
-        f"champion model      {segmentation.REGISTERED_MODEL} version {champion['version']}: KMeans, "
+        f"champion model      {REGISTERED_MODEL} version {champion['version']}: KMeans, "
         f"k={champion['chosen_k']:.0f}, {champion['customers']:,.0f} customers",
-        f"  silhouette        {champion['silhouette']:.3f} exact on a stratified sample, "
-        f"{champion['silhouette_spark']:.3f} by Spark on all customers",
-        f"  stability         adjusted Rand index {champion['stability_ari']:.3f} between bootstrap fits; "
-        f"smallest segment {champion['min_share']:.1%} of customers",
+        f"  silhouette        {champion['silhouette']:.3f} exact on the evaluation sample",
+        f"  stability         adjusted Rand index {champion['stability_ari']:.3f} (worst bootstrap pair; mean "
+        f"{champion['stability_ari_mean']:.3f}); smallest segment {champion['min_share']:.1%} of customers",
         f"  baseline          transaction-level KMeans k=6 on 3 raw columns: silhouette 0.667, earned by isolating "
         f"outliers: clusters of {BASELINE_CLUSTER_SIZES}",
     ]
@@ -186,7 +194,7 @@ def command_serve(args: argparse.Namespace) -> int:
     """``mlflow models serve`` on the champion alias, over this data directory's registry."""
     layout = DataLayout(str(Path(args.data_dir).resolve()))
     env = {**platform.platform_env(layout), tracking.TRACKING_URI_ENV: tracking.tracking_uri(layout)}
-    print(f"serving the champion of {segmentation.REGISTERED_MODEL} on http://127.0.0.1:{args.port}/invocations (Ctrl-C stops it)")
+    print(f"serving the champion of {REGISTERED_MODEL} on http://127.0.0.1:{args.port}/invocations (Ctrl-C stops it)")
     return subprocess.run(tracking.serve_model_command(args.port), env=env, check=False).returncode
 
 

@@ -13,9 +13,12 @@ by analysts (beeline, PyHive, any JDBC/ODBC tool):
   it, and an analyst's query that lands in between fails; so each view carries the SHA-256 of the
   statement that made it (table property ``bankseg.definition_sha256``) and an unchanged view is
   left alone.
-* Tables are external, over the datasets of the data layout. Partitions are synchronised with the
-  folders (MSCK REPAIR TABLE ... SYNC PARTITIONS): a run's new partitions are added, and a
-  partition whose folder a rerun removed is dropped.
+* Tables are external, over the folders the daily jobs publish: a table of batches
+  (``transactions``, ``quarantine``) has one partition per ingest date, located in that batch's
+  folder; a table of snapshots one per snapshot date. Registering a date adds its partition (and
+  any published date not registered yet, and drops the partitions of dates no longer published);
+  it never lists the whole warehouse. A rerun replaces a folder in place, so its partition stays
+  and the table is refreshed.
 * A column that the run's Parquet files have and the table lacks is added (ALTER TABLE ... ADD
   COLUMNS) before the run's partitions are registered; the data registered before keeps its rows
   and reads null there. A column whose type changed stops the registration with an error instead:
@@ -32,7 +35,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,12 +70,12 @@ class HiveRegistrationError(RuntimeError):
 
 @dataclass(frozen=True)
 class ExternalTable:
-    """A table of ``bank`` over one Parquet dataset; its DDL is ``hive/tables/<name>.hql``."""
+    """A table of ``bank`` over one dataset of the published batches or snapshots; its DDL is
+    ``hive/tables/<name>.hql``."""
 
     name: str
-    location: Callable[[DataLayout], str]
-    # The partitions that the run of one date writes, under the location.
-    run_partitions: str
+    # "ingest_date" for a dataset of the batches, "snapshot_date" for one of the snapshots.
+    partition_column: str
 
     @property
     def qualified_name(self) -> str:
@@ -82,15 +85,29 @@ class ExternalTable:
     def ddl_file(self) -> Path:
         return HQL_DIR / "tables" / f"{self.name}.hql"
 
+    def root(self, layout: DataLayout) -> str:
+        return layout.batches if self.partition_column == "ingest_date" else layout.snapshots
+
+    def published_dates(self, layout: DataLayout) -> list[str]:
+        return layout.batch_dates() if self.partition_column == "ingest_date" else layout.snapshot_dates()
+
+    def location(self, layout: DataLayout, date: str) -> str:
+        """The folder of the dataset in the unit of ``date``."""
+        unit = layout.batch(date) if self.partition_column == "ingest_date" else layout.snapshot(date)
+        return getattr(unit, self.name)
+
+    def partition_spec(self, date: str) -> str:
+        return f"{self.partition_column}='{date}'"
+
 
 # The datasets of the daily DAG; a new one is an entry here and a file in hive/tables/.
 TABLES = (
-    ExternalTable("transactions", lambda layout: layout.curated_transactions, "txn_date=*/ingest_date={run_date}"),
-    ExternalTable("quarantine", lambda layout: layout.quarantine, "ingest_date={run_date}"),
-    ExternalTable("customer_features", lambda layout: layout.customer_features, "snapshot_date={run_date}"),
-    ExternalTable("customer_segments", lambda layout: layout.customer_segments, "snapshot_date={run_date}"),
-    ExternalTable("segment_profiles", lambda layout: layout.segment_profiles, "snapshot_date={run_date}"),
-    ExternalTable("segment_migration", lambda layout: layout.segment_migration, "snapshot_date={run_date}"),
+    ExternalTable("transactions", "ingest_date"),
+    ExternalTable("quarantine", "ingest_date"),
+    ExternalTable("customer_features", "snapshot_date"),
+    ExternalTable("customer_segments", "snapshot_date"),
+    ExternalTable("segment_profiles", "snapshot_date"),
+    ExternalTable("segment_migration", "snapshot_date"),
 )
 
 
@@ -176,7 +193,7 @@ def parquet_columns(cursor: Any, path: str) -> dict[str, str] | None:
 
 def add_new_columns(cursor: Any, table: ExternalTable, layout: DataLayout, run_date: str) -> list[str]:
     """Add the columns that the run's Parquet files have and the table lacks; return their names."""
-    run_files = f"{table.location(layout)}/{table.run_partitions.format(run_date=run_date)}"
+    run_files = table.location(layout, run_date)
     in_files = parquet_columns(cursor, run_files)
     if in_files is None:  # the run wrote nothing to this dataset (an empty batch, say)
         return []
@@ -204,17 +221,25 @@ def add_new_columns(cursor: Any, table: ExternalTable, layout: DataLayout, run_d
 
 
 def partitions(cursor: Any, table: ExternalTable) -> set[str]:
-    return {row[0] for row in run_statement(cursor, f"SHOW PARTITIONS {table.qualified_name}")}
+    """The registered dates of the table."""
+    return {row[0].split("=", 1)[1] for row in run_statement(cursor, f"SHOW PARTITIONS {table.qualified_name}")}
 
 
-def sync_partitions(cursor: Any, table: ExternalTable) -> tuple[list[str], list[str], int]:
-    """Make the table's partitions those of its folders; return (added, dropped, how many now)."""
+def sync_partitions(cursor: Any, table: ExternalTable, layout: DataLayout, run_date: str) -> tuple[list[str], list[str], int]:
+    """Register the run date's partition, any published date still missing, and drop dates no longer
+    published; return (added, dropped, how many now). One statement adds them all at once."""
     before = partitions(cursor, table)
-    run_statement(cursor, f"MSCK REPAIR TABLE {table.qualified_name} SYNC PARTITIONS")
+    published = set(table.published_dates(layout))
+    missing = sorted((published - before) | ({run_date} & published))
+    if missing:
+        specs = " ".join(f"PARTITION ({table.partition_spec(date)}) LOCATION '{table.location(layout, date)}'" for date in missing)
+        run_statement(cursor, f"ALTER TABLE {table.qualified_name} ADD IF NOT EXISTS {specs}")
+    gone = sorted(before - published)
+    if gone:
+        run_statement(cursor, f"ALTER TABLE {table.qualified_name} DROP IF EXISTS " + ", ".join(f"PARTITION ({table.partition_spec(d)})" for d in gone))
     # Drops what the server cached about the table, so files that a rerun replaced are read anew.
     run_statement(cursor, f"REFRESH TABLE {table.qualified_name}")
-    after = partitions(cursor, table)
-    return sorted(after - before), sorted(before - after), len(after)
+    return sorted(set(missing) - before), gone, len(published)
 
 
 def register_view(cursor: Any, view_file: Path, existing_views: set[str]) -> bool:
@@ -245,9 +270,10 @@ def register_run(run_date: str, layout: DataLayout | None = None, conn_id: str =
     with hiveserver2_cursor(conn_id) as cursor:
         run_statement(cursor, hql_statement(HQL_DIR / "database.hql"))
         for table in TABLES:
-            run_statement(cursor, hql_statement(table.ddl_file, {"location": table.location(layout)}))
-            columns_added = add_new_columns(cursor, table, layout, run_date)
-            added, dropped, count = sync_partitions(cursor, table)
+            run_statement(cursor, hql_statement(table.ddl_file, {"location": table.root(layout)}))
+            published = run_date in table.published_dates(layout)
+            columns_added = add_new_columns(cursor, table, layout, run_date) if published else []
+            added, dropped, count = sync_partitions(cursor, table, layout, run_date)
             tables[table.name] = {
                 "columns_added": columns_added,
                 "partitions_added": added,

@@ -1,29 +1,101 @@
-"""Where every dataset, metastore and run record of one data directory lives.
+"""Where every dataset, metastore and run record of one data directory lives: the one owner of paths and dates.
 
-Everything a run writes sits under one data directory, so two data directories never mix.
-The directory comes from ``--data-dir`` on the command line of a job, or from the
-``BANKSEG_DATA_DIR`` environment variable for Airflow-side code; the default is ``data/`` in the
-repository. Paths are plain strings so that a Spark job can be pointed at any Hadoop file system
-URI (``hdfs://``, ``s3a://``) as well as a local folder shared by all workers.
+Everything a run writes sits under one data directory, so two data directories never mix. The
+directory comes from ``--data-dir`` on the command line of a job, or from the ``BANKSEG_DATA_DIR``
+environment variable for Airflow-side code; the default is ``data/`` in the repository. It is a
+local file system or one shared by every machine of a cluster (a mounted volume): publishing swaps
+folders atomically on it (``bankseg.publish``).
 
-Landing convention: the daily run for logical date ``D`` ingests every file in
-``landing/D/`` (``*.csv`` or ``*.csv.gz`` in the Kaggle schema). One file per day suits a daily
-schedule and a backfill; a single big extract (the whole Kaggle file) is dropped into the folder
-of the date it was extracted, and every transaction dated on or before that day is accepted.
+Each daily run publishes two folders, each whole or not at all:
+
+* ``warehouse/batches/ingest_date=D/``: what the run of ``D`` made of its landing files: curated
+  ``transactions``, the ``quarantine``, the ``transaction_ids`` index that later runs check
+  re-deliveries against, and the ``activity`` mart of the dashboards.
+* ``warehouse/snapshots/snapshot_date=D/``: every customer as of ``D``: ``customer_features``,
+  ``customer_segments``, ``segment_profiles``, ``segment_migration``, and the dashboards' ``marts``.
+
+Landing convention: the daily run for logical date ``D`` ingests every file in ``landing/D/``
+(``*.csv`` or ``*.csv.gz`` in the Kaggle schema). One file per day suits a daily schedule and a
+backfill; a single big extract (the whole Kaggle file) is dropped into the folder of the date it
+was extracted, and every transaction dated on or before that day is accepted.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR_ENV = "BANKSEG_DATA_DIR"
+LANDING_PATTERNS = ("*.csv", "*.csv.gz")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def default_data_dir() -> str:
     return os.environ.get(DATA_DIR_ENV) or str(REPOSITORY_ROOT / "data")
+
+
+def _dates_under(root: str, key: str) -> list[str]:
+    """The dates of the published ``<key>=YYYY-MM-DD`` folders under ``root``, oldest first."""
+    folder = Path(root)
+    if not folder.is_dir():
+        return []
+    dates = (child.name.split("=", 1)[1] for child in folder.iterdir() if child.is_dir() and child.name.startswith(f"{key}="))
+    return sorted(date for date in dates if ISO_DATE.match(date))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The folder the ETL of one run date publishes."""
+
+    root: str
+
+    @property
+    def transactions(self) -> str:
+        return f"{self.root}/transactions"
+
+    @property
+    def quarantine(self) -> str:
+        return f"{self.root}/quarantine"
+
+    @property
+    def transaction_ids(self) -> str:
+        """Every TransactionID the batch published, as ``transaction_id`` and its number, sorted by number."""
+        return f"{self.root}/transaction_ids"
+
+    @property
+    def activity(self) -> str:
+        """The batch's transactions summed per customer, day and attribute: what the dashboards filter."""
+        return f"{self.root}/activity"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The folder the daily snapshot of one date publishes."""
+
+    root: str
+
+    @property
+    def customer_features(self) -> str:
+        return f"{self.root}/customer_features"
+
+    @property
+    def customer_segments(self) -> str:
+        return f"{self.root}/customer_segments"
+
+    @property
+    def segment_profiles(self) -> str:
+        return f"{self.root}/segment_profiles"
+
+    @property
+    def segment_migration(self) -> str:
+        return f"{self.root}/segment_migration"
+
+    def mart(self, name: str) -> str:
+        """One of the small tables the dashboards read (segment_features, feature_drift, model_history, segment_keys)."""
+        return f"{self.root}/marts/{name}"
 
 
 @dataclass(frozen=True)
@@ -37,6 +109,8 @@ class DataLayout:
     def _path(self, *parts: str) -> str:
         return "/".join([self.root.rstrip("/"), *parts])
 
+    # ------------------------------------------------------------ landing
+
     @property
     def landing(self) -> str:
         return self._path("landing")
@@ -44,42 +118,49 @@ class DataLayout:
     def landing_for(self, run_date: str) -> str:
         return self._path("landing", run_date)
 
-    @property
-    def curated_transactions(self) -> str:
-        return self._path("warehouse", "curated", "transactions")
+    def landing_files(self, run_date: str) -> list[str]:
+        """The landing files of ``run_date``, sorted; empty when nothing has landed for that date."""
+        folder = Path(self.landing_for(run_date))
+        return sorted(str(path) for pattern in LANDING_PATTERNS for path in folder.glob(pattern) if path.is_file())
+
+    # ------------------------------------------------------------ published units
 
     @property
-    def quarantine(self) -> str:
-        return self._path("warehouse", "quarantine", "transactions")
+    def warehouse(self) -> str:
+        return self._path("warehouse")
 
     @property
-    def customer_features(self) -> str:
-        return self._path("warehouse", "features", "customer_features")
+    def batches(self) -> str:
+        return self._path("warehouse", "batches")
+
+    def batch(self, ingest_date: str) -> Batch:
+        return Batch(f"{self.batches}/ingest_date={ingest_date}")
+
+    def batch_dates(self) -> list[str]:
+        """Run dates with a published batch, oldest first."""
+        return _dates_under(self.batches, "ingest_date")
 
     @property
-    def staging(self) -> str:
-        return self._path("warehouse", "_staging")
+    def snapshots(self) -> str:
+        return self._path("warehouse", "snapshots")
 
-    def rejected(self, dataset: str, run_date: str) -> str:
-        """Where a batch that failed its quality gate is kept for inspection, out of readers' way."""
-        return self._path("warehouse", "_rejected", dataset, run_date)
+    def snapshot(self, snapshot_date: str) -> Snapshot:
+        return Snapshot(f"{self.snapshots}/snapshot_date={snapshot_date}")
 
-    @property
-    def customer_segments(self) -> str:
-        return self._path("warehouse", "segments", "customer_segments")
+    def snapshot_dates(self) -> list[str]:
+        """Dates with a published snapshot, oldest first."""
+        return _dates_under(self.snapshots, "snapshot_date")
 
-    @property
-    def segment_profiles(self) -> str:
-        return self._path("warehouse", "segments", "segment_profiles")
+    def latest_snapshot_date(self, on_or_before: str, before: bool = False) -> str | None:
+        """The newest published snapshot dated on or before ``on_or_before`` (strictly before with ``before``)."""
+        usable = [date for date in self.snapshot_dates() if (date < on_or_before if before else date <= on_or_before)]
+        return usable[-1] if usable else None
 
-    @property
-    def segment_migration(self) -> str:
-        return self._path("warehouse", "segments", "segment_migration")
+    def rejected(self, job_name: str, run_date: str) -> str:
+        """Where a unit that failed its quality gate is kept for inspection, out of readers' way."""
+        return self._path("warehouse", "_rejected", job_name, run_date)
 
-    @property
-    def dashboard_marts(self) -> str:
-        """The small pre-aggregated tables the dashboards read, one partition per snapshot date."""
-        return self._path("marts", "dashboards")
+    # ------------------------------------------------------------ records, services
 
     @property
     def mlflow(self) -> str:
@@ -93,6 +174,12 @@ class DataLayout:
 
     def run_record(self, run_date: str, job_name: str) -> str:
         return self._path("runs", run_date, f"{job_name}.json")
+
+    def run_records(self, job_name: str) -> dict[str, str]:
+        """Run date -> record file of every run of ``job_name``, oldest first."""
+        folder = Path(self.root, "runs")
+        found = {path.parent.name: str(path) for path in folder.glob(f"*/{job_name}.json")} if folder.is_dir() else {}
+        return dict(sorted(found.items()))
 
     @property
     def airflow_home(self) -> str:

@@ -1,4 +1,5 @@
-"""What the daily DAG's tasks do, kept out of the DAG file so the DAG only wires.
+"""What the DAGs' Python tasks do, and how their Spark jobs are submitted, kept out of the DAG files
+so the DAGs only wire.
 
 Nothing here touches data at import time: the DAG processor imports this module on every parse.
 """
@@ -22,7 +23,6 @@ SPARK_CONN_ID = "spark_default"
 # Emitted once a day's features passed their quality gate; starts the training DAG.
 CUSTOMER_FEATURES_ASSET = "bankseg_customer_features"
 JOBS_DIR = REPOSITORY_ROOT / "jobs"
-LANDING_PATTERNS = ("*.csv", "*.csv.gz")
 
 
 def job_application(job_name: str) -> str:
@@ -63,21 +63,17 @@ def spark_submit_arguments(job_name: str, run_date: str, data_dir: str, job_args
     }
 
 
+def spark_submit_command(job_name: str, run_date: str, data_dir: str, master: str) -> list[str]:
+    """The spark-submit command line that ``SparkSubmitOperator`` runs for ``job_name``, for the benchmark
+    and for running a job by hand."""
+    arguments = spark_submit_arguments(job_name, run_date, data_dir)
+    conf = [item for key, value in arguments["conf"].items() for item in ("--conf", f"{key}={value}")]
+    return [str(Path(sys.executable).parent / "spark-submit"), "--master", master, *conf, "--name", arguments["name"],
+            arguments["application"], *arguments["application_args"]]
+
+
 def customer_features_asset_uri(layout: DataLayout | None = None) -> str:
-    return f"file://{(layout or DataLayout.from_env()).customer_features}"
-
-
-def champion_available(layout: DataLayout | None = None) -> bool:
-    """Whether the registry has a champion to score with; says what to do when it has not."""
-    from bankseg import tracking
-
-    try:
-        version = tracking.champion_version(layout or DataLayout.from_env())
-    except tracking.NoChampionError as missing:
-        log.warning("scoring skipped: %s", missing)
-        return False
-    log.info("scoring with %s version %s", version.name, version.version)
-    return True
+    return f"file://{(layout or DataLayout.from_env()).snapshots}"
 
 
 def training_summary(run_date: str, layout: DataLayout | None = None) -> dict[str, Any]:
@@ -94,22 +90,22 @@ def format_segments(segments: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def find_landing_files(run_date: str, layout: DataLayout | None = None) -> list[str]:
-    """The landing files of ``run_date``, sorted; empty when nothing has landed for that date."""
-    landing = Path((layout or DataLayout.from_env()).landing_for(run_date))
-    files = sorted(str(path) for pattern in LANDING_PATTERNS for path in landing.glob(pattern))
+def landing_files_present(run_date: str, layout: DataLayout | None = None) -> bool:
+    """Whether anything landed for ``run_date``; the log says where it looked."""
+    layout = layout or DataLayout.from_env()
+    files = layout.landing_files(run_date)
     if files:
         log.info("landing files for %s: %s", run_date, files)
     else:
-        log.warning("nothing landed for %s in %s/ (*.csv or *.csv.gz); the run is skipped", run_date, landing)
-    return files
+        log.warning("nothing landed for %s in %s/ (*.csv or *.csv.gz); the run is skipped", run_date, layout.landing_for(run_date))
+    return bool(files)
 
 
 def run_summary(run_date: str, layout: DataLayout | None = None) -> dict[str, Any]:
     """The figures the jobs recorded for ``run_date``, checked to reconcile."""
     layout = layout or DataLayout.from_env()
     etl = read_run_record(layout.run_record(run_date, "etl_transactions"))
-    features = read_run_record(layout.run_record(run_date, "customer_features"))
+    snapshot = read_run_record(layout.run_record(run_date, "customer_snapshot"))
     if etl["rows_in"] != etl["rows_curated"] + etl["rows_quarantined"]:
         raise ValueError(f"run records for {run_date} do not reconcile: {etl}")
     return {
@@ -118,23 +114,13 @@ def run_summary(run_date: str, layout: DataLayout | None = None) -> dict[str, An
         "rows_curated": etl["rows_curated"],
         "rows_quarantined": etl["rows_quarantined"],
         "quarantine_by_reason": etl["quarantine_by_reason"],
-        "customers_featured": features["customers"],
-        "curated_path": etl["curated_path"],
-        "quarantine_path": etl["quarantine_path"],
-        "features_path": features["features_path"],
+        "customers_featured": snapshot["customers"],
+        "fold": snapshot["fold"],
+        "batch_path": etl["batch_path"],
+        "snapshot_path": snapshot["snapshot_path"],
         "quality": quality_summary(run_date, layout),
-        "scoring": scoring_summary(run_date, layout),
-        "dashboards": optional_record(layout.run_record(run_date, "dashboard_marts")),
+        "scoring": snapshot if snapshot.get("model_version") else None,
     }
-
-
-def scoring_summary(run_date: str, layout: DataLayout) -> dict[str, Any] | None:
-    """The scoring job's figures for ``run_date``; None when scoring was skipped (no champion)."""
-    return optional_record(layout.run_record(run_date, "score_customers"))
-
-
-def optional_record(path: str) -> dict[str, Any] | None:
-    return read_run_record(path) if Path(path).exists() else None
 
 
 def quality_summary(run_date: str, layout: DataLayout) -> dict[str, dict[str, Any]]:
@@ -161,13 +147,11 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"rows in             {summary['rows_in']:>12,}",
             f"  curated           {summary['rows_curated']:>12,}",
             f"  quarantined       {summary['rows_quarantined']:>12,}  ({reasons})",
-            f"customers featured  {summary['customers_featured']:>12,}",
-            f"curated             {summary['curated_path']}",
-            f"quarantine          {summary['quarantine_path']}",
-            f"features            {summary['features_path']}",
+            f"customers featured  {summary['customers_featured']:>12,}  ({summary['fold']})",
+            f"batch               {summary['batch_path']}  (transactions, quarantine)",
+            f"snapshot            {summary['snapshot_path']}  (customer_features, segments, marts)",
             *quality_lines(summary["quality"]),
             *scoring_lines(summary["scoring"]),
-            *dashboard_lines(summary["dashboards"]),
         ]
     )
 
@@ -177,17 +161,8 @@ def scoring_lines(scoring: dict[str, Any] | None) -> list[str]:
         return ["segments            not scored: no champion model yet (run bank_segmentation_training)"]
     return [
         f"segments            {scoring['customers_scored']:,} customers scored with "
-        f"bank_customer_segmentation version {scoring['model_version']} ({scoring['segments_path']})",
+        f"bank_customer_segmentation version {scoring['model_version']}",
         *format_segments(scoring["segments"]),
-    ]
-
-
-def dashboard_lines(marts: dict[str, Any] | None) -> list[str]:
-    if marts is None:
-        return []
-    return [
-        f"dashboard marts     {marts['activity_rows']:,} activity rows, segments "
-        f"{'included' if marts['segments_scored'] else 'not scored yet'} ({marts['marts_path']})"
     ]
 
 

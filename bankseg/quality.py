@@ -7,11 +7,14 @@ states and justifies its threshold:
 * ``critical``: the run must stop; the data is broken or a job has a bug.
 * ``warning``: recorded and shown, the run goes on.
 
-A validation runs inside a Spark job on the layer's DataFrame, so Great Expectations computes its
-metrics as Spark aggregations and only small results (counts, medians, a handful of offending
-values) reach the driver. Each run keeps two results per suite: Great Expectations' own validation
-result (in ``quality/gx``, rendered into the Data Docs site) and a plain report
-``quality/results/<run date>/<suite>.json`` that the Airflow operator, ``make run`` and the
+A validation runs inside the Spark application that produced the layer, on the *staged* output,
+before anything is published (write, audit, publish). Great Expectations computes its metrics as
+Spark aggregations and only small results (counts, medians, a handful of offending values) reach
+the driver. The suite runs once with the boolean result format, which costs no scan for example
+rows; only the expectations that failed run again for their details. Each run keeps two results
+per suite: Great Expectations' own validation result (in ``quality/gx``, rendered into the Data
+Docs site, which keeps the latest ``DATA_DOCS_RUNS`` runs per suite) and a plain report
+``quality/results/<run date>/<suite>.json`` that the Airflow gate tasks, ``make run`` and the
 dashboards read.
 """
 
@@ -19,7 +22,10 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,6 +45,12 @@ MAX_DELIVERY_LAG_DAYS = 92
 ROW_COUNT_BAND = (0.2, 5.0)
 # Offending values shown per failed expectation; Great Expectations keeps up to 20 in its result.
 SAMPLE_SHOWN = 5
+# Validation results kept per suite for the Data Docs site: its index lists every stored result,
+# so an unbounded store would make each day's docs build slower than the last.
+DATA_DOCS_RUNS = 30
+PROJECT_LOCK = threading.Lock()
+# Where an expectation stands in its suite, in the meta of the copy that runs.
+POSITION = "bankseg_position"
 
 
 class QualityError(RuntimeError):
@@ -89,11 +101,12 @@ def report_path(layout: DataLayout, run_date: str, layer: str) -> Path:
 
 
 def previous_rows_in(layout: DataLayout, run_date: str) -> int | None:
-    """Rows in of the latest ETL run dated before ``run_date``, if any."""
-    earlier = sorted(
-        path for path in Path(layout.root, "runs").glob("*/etl_transactions.json") if path.parent.name < run_date
-    )
-    return read_run_record(str(earlier[-1]))["rows_in"] if earlier else None
+    """Rows in of the latest published ETL batch dated before ``run_date``, if any."""
+    for earlier, path in reversed(layout.run_records("etl_transactions").items()):
+        record = read_run_record(path)
+        if earlier < run_date and record.get("published"):
+            return record["rows_in"]
+    return None
 
 
 def suite_parameters(layout: DataLayout, layer: str, run_date: str) -> dict[str, Any]:
@@ -174,45 +187,44 @@ def gx_context(layout: DataLayout):
     return context
 
 
-def validate(spark_frame, layout: DataLayout, layer: str, run_date: str) -> dict[str, Any]:
-    """Run the layer's suite on ``spark_frame``, keep both results, rebuild Data Docs; return the report."""
-    import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
+def validate(frame, layout: DataLayout, layer: str, run_date: str, notes: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    """Run the layer's suite on ``frame``, keep both results, update Data Docs; return the report.
+
+    ``notes`` are sentences the report leads with (a landing file's wrong header, say)."""
     from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier, ValidationResultIdentifier
 
     # Great Expectations logs every metric at INFO; the report below is what people read.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     started = time.monotonic()
     suite_name = SUITES[layer]
-    context = gx_context(layout)
-    suite = context.suites.add_or_update(expectation_suite(suite_name))
-    source = context.data_sources.add_or_update_spark("spark")
-    asset = next((a for a in source.assets if a.name == suite_name), None) or source.add_dataframe_asset(suite_name)
-    batch = asset.batch_definitions[0] if asset.batch_definitions else asset.add_batch_definition_whole_dataframe("run")
-    definition = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
-    checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=suite_name,
-            validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="update_data_docs")],
-            result_format={"result_format": "SUMMARY"},
-        )
-    )
-    outcome = checkpoint.run(
-        batch_parameters={"dataframe": spark_frame},
-        expectation_parameters=suite_parameters(layout, layer, run_date),
-        run_id=RunIdentifier(run_name=f"{suite_name}-{run_date}"),
-    )
-    (validation,) = outcome.run_results.values()
+    # The project's files (its configuration, the results store, Data Docs) take one writer at a
+    # time; the Spark work of two gates may overlap.
+    with PROJECT_LOCK:
+        context = gx_context(layout)
+        suite = expectation_suite(suite_name)
+        source = context.data_sources.add_or_update_spark("spark")
+        asset = next((a for a in source.assets if a.name == suite_name), None) or source.add_dataframe_asset(suite_name)
+        definition = asset.batch_definitions[0] if asset.batch_definitions else asset.add_batch_definition_whole_dataframe("run")
+        batch = definition.get_batch(batch_parameters={"dataframe": frame})
+    parameters = suite_parameters(layout, layer, run_date)
+    validation = run_suite(batch, suite, parameters)
+    run_id = RunIdentifier(run_name=f"{suite_name}-{run_date}")
+    identifier = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=suite_name), run_id, f"{suite_name}-{run_date}")
+    with PROJECT_LOCK:
+        context.validation_results_store.store_validation_results(validation, identifier, ExpectationSuiteIdentifier(name=suite_name))
+        prune_validation_results(layout, suite_name)
+        context.build_data_docs(resource_identifiers=[identifier])
+
     checks = [describe_result(result) for result in validation.results]
-    row_counts = [c.observed for c in checks if c.expectation == "table_row_count_to_be_between" and c.observed != "n/a"]
     report = {
         "layer": layer,
         "suite": suite_name,
         "run_date": run_date,
         "success": not any(not c.success and c.severity == CRITICAL for c in checks),
-        "rows": row_counts[0] if row_counts else "n/a",
+        "rows": frame.count(),
         "evaluated": len(checks),
+        "notes": list(notes),
         "critical_failures": [c.__dict__ for c in checks if not c.success and c.severity == CRITICAL],
         "warnings": [c.__dict__ for c in checks if not c.success and c.severity != CRITICAL],
         "passed": sum(c.success for c in checks),
@@ -225,11 +237,91 @@ def validate(spark_frame, layout: DataLayout, layer: str, run_date: str) -> dict
     return report
 
 
-def record_withdrawal(report: dict[str, Any], moved_to: list[str]) -> dict[str, Any]:
-    """Note in the report where the failed batch went."""
-    report = {**report, "withdrawn_to": moved_to}
-    write_run_record(report["results_file"], report)
-    return report
+def run_suite(batch, suite, parameters: dict[str, Any]):
+    """The suite's validation result, with no scan for example rows where an expectation passes.
+
+    Column map expectations (formats, nulls, sets, uniqueness) run with the boolean result format:
+    one count of unexpected rows each, bundled into few Spark jobs. The other expectations (row
+    counts, columns, quantiles) are aggregates whose observed values cost nothing extra, so they
+    keep them. Only the map expectations that failed run again, for their counts and examples."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation import ColumnMapExpectation
+
+    runs = []
+
+    def run(indexes: list[int], result_format: str) -> dict[int, Any]:
+        """The results of ``indexes``' expectations, by index: Great Expectations returns them in an
+        order of its own, so each copy carries its index in its meta."""
+        if not indexes:
+            return {}
+        copies = []
+        for index in indexes:
+            copy = expectations[index].copy()
+            copy.meta = {**(copy.meta or {}), POSITION: index}
+            copies.append(copy)
+        runs.append(batch.validate(gx.ExpectationSuite(name=suite.name, expectations=copies),
+                                   result_format={"result_format": result_format}, expectation_parameters=parameters))
+        return {result.expectation_config.meta[POSITION]: result for result in runs[-1].results}
+
+    expectations = list(suite.expectations)  # the suite hands out new copies on every access
+    maps = [index for index, e in enumerate(expectations) if isinstance(e, ColumnMapExpectation)]
+    aggregates = [index for index, e in enumerate(expectations) if not isinstance(e, ColumnMapExpectation)]
+    results = run(maps, "BOOLEAN_ONLY")
+    results.update(run([index for index in maps if not results[index].success] + aggregates, "SUMMARY"))
+    ordered = [results[index] for index in range(len(expectations))]
+    passed = sum(result.success for result in ordered)
+    return gx.core.ExpectationSuiteValidationResult(
+        success=passed == len(ordered),
+        results=ordered,
+        suite_name=suite.name,
+        suite_parameters=parameters,
+        statistics={"evaluated_expectations": len(ordered), "successful_expectations": passed,
+                    "unsuccessful_expectations": len(ordered) - passed, "success_percent": 100.0 * passed / max(len(ordered), 1)},
+        meta=runs[-1].meta if runs else None,
+    )
+
+
+def validate_in_background(frame, layout: DataLayout, layer: str, run_date: str) -> Future:
+    """``validate`` in a thread of its own, so the Spark jobs of the gate fill the gaps between the
+    next steps' jobs; the caller waits for ``.result()`` before it publishes anything."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gate-{layer}")
+    future = executor.submit(validate, frame, layout, layer, run_date)
+    executor.shutdown(wait=False)
+    return future
+
+
+def suite_columns(layer: str) -> list[str]:
+    """The columns the layer's suite reads: a gate caches only those."""
+    expectations = load_suite_definition(SUITES[layer])["expectations"]
+    return sorted({e["kwargs"]["column"] for e in expectations if "column" in e["kwargs"]})
+
+
+def prune_validation_results(layout: DataLayout, suite_name: str, keep: int = DATA_DOCS_RUNS) -> None:
+    """Keep the latest ``keep`` stored results of the suite (and their Data Docs pages), oldest removed first."""
+    uncommitted = Path(layout.quality) / "gx" / "uncommitted"
+    for folder in (uncommitted / "validations" / suite_name, uncommitted / "data_docs" / "local_site" / "validations" / suite_name):
+        runs = sorted((child for child in folder.glob("*") if child.is_dir()), key=lambda child: child.stat().st_mtime)
+        for stale in runs[:-keep]:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def clear_reports(layout: DataLayout, run_date: str, layers: tuple[str, ...]) -> None:
+    """A report left by an earlier attempt must never pass for this attempt's verdict."""
+    for layer in layers:
+        report_path(layout, run_date, layer).unlink(missing_ok=True)
+
+
+def gate_failure(report: dict[str, Any]) -> dict[str, Any]:
+    """What a job's run record says of a gate that failed."""
+    return {"gate": report["suite"], "gate_failures": [headline(report)]}
+
+
+def reject(report: dict[str, Any], unit, rejected_to: str) -> dict[str, Any]:
+    """Keep the staged unit (a ``bankseg.publish.StagedUnit``) whose gate failed at ``rejected_to``
+    for inspection, note it in the report, and return what the run record says."""
+    kept = unit.reject(rejected_to)
+    write_run_record(report["results_file"], {**report, "rejected_to": kept})
+    return {**gate_failure(report), "rejected_to": kept}
 
 
 def failed_reports(layout: DataLayout, run_date: str) -> list[dict[str, Any]]:
@@ -256,7 +348,7 @@ def headline(report: dict[str, Any]) -> str:
     return (
         f"{report['suite']} on {report['run_date']}: {verdict}, {len(report['critical_failures'])} critical "
         f"failure(s), {len(report['warnings'])} warning(s); {report['passed']} of {report['evaluated']} "
-        f"expectations met on {report['rows']} rows in {report['seconds']} s"
+        f"expectations met on {report['rows']:,} rows in {report['seconds']} s"
     )
 
 
@@ -265,6 +357,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [headline(report)]
     for check in [*report["critical_failures"], *report["warnings"]]:
         lines += Check(**check).lines()
-    lines += [f"withdrawn   {path} (the failed batch, kept for inspection)" for path in report.get("withdrawn_to", [])]
+    lines[1:1] = [f"  {note}" for note in report.get("notes", [])]
+    if report.get("rejected_to"):
+        lines.append(f"nothing published; the staged batch is kept for inspection in {report['rejected_to']}")
     lines += [f"results     {report['results_file']}", f"Data Docs   {report['data_docs']}"]
     return "\n".join(lines)

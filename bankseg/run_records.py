@@ -6,6 +6,7 @@ One JSON file per job and run date under ``runs/<run-date>/`` of the data direct
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,13 @@ def write_run_record(path: str, record: dict[str, Any]) -> None:
     temporary = target.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
     temporary.replace(target)
+
+
+def finish_record(path: str, record: dict[str, Any], started: float) -> dict[str, Any]:
+    """``record`` with the seconds since ``started`` (``time.monotonic()``), written to ``path``."""
+    record = {**record, "seconds": round(time.monotonic() - started, 1)}
+    write_run_record(path, record)
+    return record
 
 
 def read_run_record(path: str) -> dict[str, Any]:

@@ -1,55 +1,36 @@
-"""The segmentation model: its inputs, the logged MLflow model, segment names and stable ids.
+"""The segmentation model as plain data, the nearest-centroid rule, segment names and stable ids.
 
-Plain numpy and pandas, no Spark: the same code runs inside the Spark scoring UDF, in
-``mlflow models serve`` for one customer, and in the tests.
-
-Inputs are behaviour and wealth, on purpose: recency, frequency, spend per transaction and
-balance. Money and counts are heavy-tailed, so they are log-transformed; every input is then
-standardised; a balance unknown for a customer (0.2% of them) is imputed with the training
-median. Categorical attributes (gender, age band, city) are deliberately not inputs: gender and
-age are protected attributes a bank must not segment on, and city has thousands of values. They
-describe the segments afterwards, in the profiles.
+Plain numpy and pandas, no Spark and no MLflow: the served model (``bankseg/segmentation_pyfunc.py``,
+logged to MLflow as code), the training and the tests all use this module. The model is nothing
+but numbers: imputation medians, the means and standard deviations of the transformed inputs,
+the centroids, and the segment ids and names. ``SegmentationParameters.to_dict`` is what the
+registry stores (the MLmodel's ``config``); the daily scoring applies the same numbers as a
+native Spark expression (``bankseg/scoring.py``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from mlflow.pyfunc import PythonModel
 
-REGISTERED_MODEL = "bank_customer_segmentation"
-CHAMPION_ALIAS = "champion"
-EXPERIMENT = "bank_customer_segmentation"
+from bankseg.model_spec import MODEL_INPUTS
 
-
-@dataclass(frozen=True)
-class ModelInput:
-    column: str
-    log: bool  # log1p before scaling: heavy-tailed money and counts
-    impute: bool = False  # may be null in the features: filled with the training median
-
-
-MODEL_INPUTS = (
-    ModelInput("recency_days", log=False),
-    ModelInput("frequency", log=True),
-    ModelInput("monetary_mean", log=True),
-    ModelInput("balance_latest", log=True, impute=True),
-)
-INPUT_COLUMNS = tuple(i.column for i in MODEL_INPUTS)
-
-# Quality gates a model must pass to become champion (see README, "Segmentation").
+# Quality gates a model must pass to become champion (see docs/segmentation.md).
 MIN_SEGMENT_SHARE = 0.01
 # Behavioural data has no crisp clusters: 0.25 on 1M synthetic customers at k=6. Below 0.15 the
 # segments overlap so much that their profiles stop being distinct.
 MIN_SILHOUETTE = 0.15
+# The worst adjusted Rand index over the bootstrap pairs of the stability check.
 MIN_STABILITY_ARI = 0.8
+# Fewer customers than this per segment cannot support a profile worth naming.
+MIN_CUSTOMERS_PER_SEGMENT = 30
 
 
-@dataclass
+@dataclass(frozen=True)
 class Preprocessing:
     """Imputation medians, then log1p, then standardisation, with parameters from the training data."""
 
@@ -73,31 +54,47 @@ class Preprocessing:
         return pd.DataFrame(data)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Segment:
     segment_id: int
     name: str
     description: str
 
 
-@dataclass
-class SegmentationModel(PythonModel):
-    """Nearest centroid in the scaled input space; answers segment id and name per customer."""
+def nearest(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Index of the nearest centroid of each point (squared Euclidean; the first on a tie)."""
+    return ((points[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+
+
+@dataclass(frozen=True)
+class SegmentationParameters:
+    """Everything the model is: nearest centroid in the scaled input space, one segment per centroid."""
 
     preprocessing: Preprocessing
-    centroids: list[list[float]]  # scaled space, one per cluster index of the fitted model
+    centroids: list[list[float]]  # scaled space, one per segment
     segments: list[Segment]  # same order as centroids
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
-        scaled = self.preprocessing.transformed(model_input)
-        centroids = np.array(self.centroids)
-        distances = ((scaled[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
-        nearest = distances.argmin(axis=1)
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data: what the registry stores and ``from_dict`` reads back."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SegmentationParameters:
+        return cls(
+            preprocessing=Preprocessing(**data["preprocessing"]),
+            centroids=[[float(value) for value in row] for row in data["centroids"]],
+            segments=[Segment(**segment) for segment in data["segments"]],
+            metadata=dict(data.get("metadata") or {}),
+        )
+
+    def assign(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Segment id and name of each row of ``frame`` (the model inputs, in feature units)."""
+        index = nearest(self.preprocessing.transformed(frame), np.array(self.centroids))
         return pd.DataFrame(
             {
-                "segment_id": np.array([s.segment_id for s in self.segments], dtype="int32")[nearest],
-                "segment_name": np.array([s.name for s in self.segments], dtype=object)[nearest],
+                "segment_id": np.array([s.segment_id for s in self.segments], dtype="int32")[index],
+                "segment_name": np.array([s.name for s in self.segments], dtype=object)[index],
             }
         )
 
@@ -116,6 +113,13 @@ def level(ratio: float, low: float, high: float, words: tuple[str, str, str]) ->
     return words[0] if ratio <= low else words[2] if ratio >= high else words[1]
 
 
+def _ratio(value: float, reference: float) -> float:
+    """value / reference, with an empty or zero reference counting as 1 so a tiny segment still gets a name."""
+    if not math.isfinite(value) or not math.isfinite(reference) or reference <= 0:
+        return 1.0
+    return value / reference
+
+
 def describe(profile: pd.Series, population: pd.Series) -> tuple[str, str]:
     """A name and a one-line description of a segment from its profile against all customers.
 
@@ -124,13 +128,15 @@ def describe(profile: pd.Series, population: pd.Series) -> tuple[str, str]:
     """
     # Each word needs a clear difference from the typical customer: half or double the median
     # balance or spend, 15% fresher or staler than the median recency, 1.5 times the mean frequency.
-    balance = level(profile.balance_latest / population.balance_latest, 0.5, 2.0, ("low-balance", "mid-balance", "affluent"))
-    spend = level(profile.monetary_mean / population.monetary_mean, 0.5, 2.0, ("small-ticket", "everyday", "big-ticket"))
-    activity = "frequent" if profile.frequency >= 1.5 * population.frequency else "occasional"
-    recency = level(profile.recency_days / max(population.recency_days, 1.0), 0.85, 1.15, ("recent", "", "lapsing"))
+    balance = level(_ratio(profile.balance_latest, population.balance_latest), 0.5, 2.0, ("low-balance", "mid-balance", "affluent"))
+    spend = level(_ratio(profile.monetary_mean, population.monetary_mean), 0.5, 2.0, ("small-ticket", "everyday", "big-ticket"))
+    activity = "frequent" if _ratio(profile.frequency, population.frequency) >= 1.5 else "occasional"
+    recency = level(_ratio(profile.recency_days, max(population.recency_days, 1.0)), 0.85, 1.15, ("recent", "", "lapsing"))
     # Low spend against a large balance is the classic saver; the rest are named by what they spend.
     role = "savers" if balance == "affluent" and spend != "big-ticket" else "spenders"
     name = " ".join(word for word in (balance, recency, activity, spend, role) if word)
+    if profile.get("customers", 1) == 0:
+        return name, "no customer of the training snapshot is nearest to this centroid"
     description = (
         f"median balance {profile.balance_latest:,.0f} INR, median spend {profile.monetary_mean:,.0f} INR per "
         f"transaction, {profile.frequency:.2f} transactions per customer, last seen {profile.recency_days:.0f} days "
@@ -158,7 +164,7 @@ def name_segments(
     population: pd.Series,
     centroids: np.ndarray,
     preprocessing: Preprocessing,
-    previous: SegmentationModel | None,
+    previous: SegmentationParameters | None,
 ) -> list[Segment]:
     """Segments for the clusters whose ``profiles`` (rows in cluster index order) and scaled
     ``centroids`` are given.
@@ -199,13 +205,42 @@ def match_to_previous(new_centroids: np.ndarray, previous_centroids: np.ndarray)
     return dict(zip(rows.tolist(), columns.tolist()))
 
 
-def quality_gate_failures(shares: list[float], silhouette: float, stability_ari: float) -> list[str]:
-    """Why a model may not become champion; empty when it may."""
+# ---------------------------------------------------------------- quality gates
+
+
+@dataclass(frozen=True)
+class GateEvidence:
+    """What the champion decision looks at, as the training measured it."""
+
+    k: int
+    customers: int
+    distinct_points: int  # distinct model inputs in the training sample
+    shares: list[float]  # per segment, over every customer of the snapshot
+    silhouette: float  # exact, on the evaluation sample
+    stability_ari: list[float]  # one per bootstrap pair
+    unconverged_fits: list[str]  # the chosen and stability fits that stopped at their iteration budget
+
+
+def quality_gate_failures(evidence: GateEvidence) -> list[str]:
+    """Why a model may not become champion; empty when it may. NaN never passes."""
     failures = []
-    if min(shares) < MIN_SEGMENT_SHARE:
-        failures.append(f"smallest segment holds {min(shares):.2%} of customers (minimum {MIN_SEGMENT_SHARE:.0%})")
-    if not math.isfinite(silhouette) or silhouette < MIN_SILHOUETTE:
-        failures.append(f"silhouette {silhouette:.3f} is below the floor {MIN_SILHOUETTE}")
-    if not math.isfinite(stability_ari) or stability_ari < MIN_STABILITY_ARI:
-        failures.append(f"stability ARI {stability_ari:.3f} between bootstrap fits is below {MIN_STABILITY_ARI}")
+    if evidence.customers < MIN_CUSTOMERS_PER_SEGMENT * evidence.k:
+        failures.append(
+            f"{evidence.customers:,} customers are too few for {evidence.k} segments "
+            f"(at least {MIN_CUSTOMERS_PER_SEGMENT} per segment, {MIN_CUSTOMERS_PER_SEGMENT * evidence.k:,})"
+        )
+    if evidence.distinct_points < evidence.k:
+        failures.append(f"only {evidence.distinct_points} distinct customer profiles for {evidence.k} segments")
+    smallest = min(evidence.shares) if evidence.shares else float("nan")
+    if not smallest >= MIN_SEGMENT_SHARE:
+        failures.append(f"smallest segment holds {smallest:.2%} of customers (minimum {MIN_SEGMENT_SHARE:.0%})")
+    if not evidence.silhouette >= MIN_SILHOUETTE:
+        failures.append(f"silhouette {evidence.silhouette:.3f} is below the floor {MIN_SILHOUETTE}")
+    worst = min(evidence.stability_ari) if evidence.stability_ari else float("nan")
+    if not worst >= MIN_STABILITY_ARI:
+        failures.append(
+            f"stability ARI {worst:.3f} (worst of {len(evidence.stability_ari)} bootstrap pairs) is below {MIN_STABILITY_ARI}"
+        )
+    if evidence.unconverged_fits:
+        failures.append(f"did not converge within the iteration budget: {', '.join(evidence.unconverged_fits)}")
     return failures

@@ -1,16 +1,15 @@
-"""Spark plumbing shared by the jobs: the session, all-or-nothing publishing, the command line.
+"""Spark plumbing shared by the jobs: the session, the command line, background imports.
 
-Jobs never write straight into a published dataset. They write a complete staged copy, check it,
-and only then swap the staged partitions in with file-system renames, so a failed run leaves the
-published data as it was and readers never see half a partition.
+Publishing is ``bankseg.publish``: jobs never write straight into a published dataset.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
+import threading
 import time
-import uuid
 from datetime import date
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -48,90 +47,18 @@ def build_session(app_name: str, extra_conf: dict[str, str] | None = None) -> Sp
     return spark
 
 
-class HadoopFileSystem:
-    """The few file-system operations publishing needs, through Hadoop so any FS URI works.
+def preload(*modules: str) -> threading.Thread:
+    """Import ``modules`` in the background while Spark's JVM starts: Great Expectations, MLflow and
+    scikit-learn each take several seconds to import, about as long as the JVM, and would otherwise
+    follow it. The job's own imports later find them loaded (or wait for the import to finish)."""
 
-    Paths come back fully qualified (``file:/...``, ``hdfs://...``) so they can be compared.
-    """
+    def imports() -> None:
+        for module in modules:
+            importlib.import_module(module)
 
-    def __init__(self, spark: SparkSession, any_path: str):
-        self._jvm = spark.sparkContext._jvm
-        self._fs = self._jvm.org.apache.hadoop.fs.Path(any_path).getFileSystem(
-            spark.sparkContext._jsc.hadoopConfiguration()
-        )
-
-    def _path(self, path: str):
-        return self._jvm.org.apache.hadoop.fs.Path(path)
-
-    def qualify(self, path: str) -> str:
-        return str(self._fs.makeQualified(self._path(path)).toString()).rstrip("/")
-
-    def glob(self, pattern: str) -> list[str]:
-        statuses = self._fs.globStatus(self._path(pattern)) or []
-        return sorted(str(status.getPath().toString()) for status in statuses)
-
-    def rename(self, source: str, target: str) -> None:
-        self.mkdirs(str(self._path(target).getParent()))
-        if not self._fs.rename(self._path(source), self._path(target)):
-            raise OSError(f"could not move {source} to {target}")
-
-    def fingerprint(self, path: str) -> tuple[int, int]:
-        """Length and modification time: enough to notice a file replaced or growing during a run."""
-        status = self._fs.getFileStatus(self._path(path))
-        return int(status.getLen()), int(status.getModificationTime())
-
-    def mkdirs(self, path: str) -> None:
-        self._fs.mkdirs(self._path(path))
-
-    def delete(self, path: str) -> None:
-        self._fs.delete(self._path(path), True)
-
-
-def new_staging_dir(spark: SparkSession, staging_root: str, job_name: str, run_date: str) -> str:
-    """A fresh folder for this attempt, after removing what killed attempts of the same job and date
-    left behind. Nothing there is worth keeping: a date's output is rebuilt whole from its landing
-    files, which stay in landing/, and the DAG runs one date at a time (max_active_runs=1)."""
-    attempts = f"{staging_root}/{job_name}/{run_date}"
-    HadoopFileSystem(spark, attempts).delete(attempts)
-    return f"{attempts}/{uuid.uuid4().hex}"
-
-
-def publish_partitions(spark: SparkSession, staged_root: str, target_root: str, partition_glob: str) -> list[str]:
-    """Replace the partitions matching ``partition_glob`` under ``target_root`` with the staged ones.
-
-    ``partition_glob`` is relative, e.g. ``txn_date=*/ingest_date=2016-10-21``: every published
-    partition it matches is replaced, including ones the new output no longer has, which makes a
-    rerun of the same date give exactly the same published data. Old partitions are moved aside
-    first and restored if moving the new ones in fails. Returns the published partitions.
-    """
-    fs = HadoopFileSystem(spark, target_root)
-    # The dataset's root exists even before its first partition, so readers and tables can point at it.
-    fs.mkdirs(target_root)
-    target_root = fs.qualify(target_root)
-    staged_root = fs.qualify(staged_root)
-    trash_root = f"{staged_root}/_replaced"
-    old_partitions = fs.glob(f"{target_root}/{partition_glob}")
-    new_partitions = fs.glob(f"{staged_root}/{partition_glob}")
-
-    moved_aside: list[tuple[str, str]] = []
-    moved_in: list[str] = []
-    try:
-        for old in old_partitions:
-            aside = trash_root + old[len(target_root) :]
-            fs.rename(old, aside)
-            moved_aside.append((old, aside))
-        for new in new_partitions:
-            destination = target_root + new[len(staged_root) :]
-            fs.rename(new, destination)
-            moved_in.append(destination)
-    except Exception:
-        for destination in moved_in:
-            fs.delete(destination)
-        for old, aside in moved_aside:
-            fs.rename(aside, old)
-        raise
-    fs.delete(trash_root)
-    return [path[len(target_root) + 1 :] for path in moved_in]
+    thread = threading.Thread(target=imports, name="preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def iso_date(text: str) -> str:
@@ -145,25 +72,28 @@ def iso_date(text: str) -> str:
 def run_job_from_command_line(
     job_name: str,
     description: str,
-    run: Callable[[SparkSession, DataLayout, str], dict[str, Any]],
+    run: Callable[..., dict[str, Any]],
     summarise: Callable[[dict[str, Any]], str],
     argv: list[str] | None = None,
-    extra_options: dict[str, dict[str, Any]] | None = None,
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+    job_options: Callable[[argparse.Namespace], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The thin ``main()`` of every job: ``--run-date`` and ``--data-dir``, one session, one summary.
 
-    ``extra_options`` maps further flags to ``add_argument`` settings; their values reach ``run``
-    as keyword arguments.
+    ``add_arguments`` adds the job's own flags; ``job_options`` turns the parsed flags into the
+    keyword arguments ``run`` takes beside the session, the layout and the run date.
     """
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run-date", required=True, type=iso_date, help="logical date of the run, YYYY-MM-DD")
     parser.add_argument("--data-dir", default=None, help="data directory (default: $BANKSEG_DATA_DIR or ./data)")
-    extra_names = [parser.add_argument(flag, **settings).dest for flag, settings in (extra_options or {}).items()]
+    if add_arguments is not None:
+        add_arguments(parser)
     args = parser.parse_args(argv)
     layout = DataLayout(args.data_dir) if args.data_dir else DataLayout.from_env()
+    options = job_options(args) if job_options is not None else {}
     spark = build_session(f"bankseg-{job_name}-{args.run_date}")
     try:
-        record = run(spark, layout, args.run_date, **{name: getattr(args, name) for name in extra_names})
+        record = run(spark, layout, args.run_date, **options)
     finally:
         spark.stop()
     print(summarise(record))

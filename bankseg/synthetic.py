@@ -33,6 +33,7 @@ import functools
 import gzip
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -714,14 +715,23 @@ class _Plan:
             first_customer += customers_in_chunk
             number += 1
 
-    def frames(self, four_digit_year_share: float) -> Iterator[pd.DataFrame]:
+    def frames(self, four_digit_year_share: float, delivery: Delivery | None = None) -> Iterator[pd.DataFrame]:
         for chunk_number, first_row, first_customer, counts in self.chunks():
-            yield _chunk_frame(self, chunk_number, first_row, first_customer, counts, four_digit_year_share)
+            yield _chunk_frame(self, chunk_number, first_row, first_customer, counts, four_digit_year_share, delivery or Delivery())
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What sets one delivery apart from the Kaggle file: a single transaction date for every row (a
+    day's extract), and TransactionIDs that start after those of earlier deliveries."""
+
+    transaction_date: dt.date | None = None
+    first_transaction_id: int = 1
 
 
 def _chunk_frame(
     plan: _Plan, chunk_number: int, first_row: int, first_customer: int, counts: np.ndarray,
-    four_digit_year_share: float,
+    four_digit_year_share: float, delivery: Delivery,
 ) -> pd.DataFrame:
     """The rows of one chunk as output text, in file order."""
     rng = np.random.default_rng([plan.seed, 1, chunk_number])
@@ -750,6 +760,7 @@ def _chunk_frame(
     dates, date_probabilities = _transaction_dates()
     date_texts = np.array([_date_text(day) for day in dates], dtype=object)
     date_numbers = rng.choice(len(dates), size=rows, p=date_probabilities)
+    row_dates = date_texts[date_numbers] if delivery.transaction_date is None else np.full(rows, _date_text(delivery.transaction_date), dtype=object)
 
     row_genders = genders[row_customers]
     log_shift = np.where(row_genders == "M", MALE_LOG_AMOUNT_SHIFT, 0.0)
@@ -764,7 +775,7 @@ def _chunk_frame(
     balances = _decimal_texts(balance_paise)
     balances[rng.random(rows) < BALANCE_MISSING_ROWS / REAL_ROWS] = ""
 
-    transaction_numbers = np.arange(first_row + 1, first_row + rows + 1)
+    transaction_numbers = np.arange(first_row, first_row + rows) + delivery.first_transaction_id
     return pd.DataFrame(
         {
             "TransactionID": "T" + transaction_numbers.astype(str).astype(object),
@@ -773,19 +784,11 @@ def _chunk_frame(
             "CustGender": row_genders,
             "CustLocation": locations[row_customers],
             "CustAccountBalance": balances,
-            "TransactionDate": date_texts[date_numbers],
+            "TransactionDate": row_dates,
             "TransactionTime": _transaction_times(rng, rows),
             "TransactionAmount (INR)": amounts,
         }
     )
-
-
-def iter_chunks(
-    rows: int = DEFAULT_ROWS, seed: int = 42, four_digit_year_share: float = 0.0
-) -> Iterator[pd.DataFrame]:
-    """The synthetic file as consecutive DataFrames of about ``CHUNK_ROWS`` rows, in file order.
-    Every value is already the text written to the file (TransactionTime is an integer)."""
-    return _Plan(rows, seed).frames(four_digit_year_share)
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -795,9 +798,10 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def generate_csv(
     path: str | Path, rows: int = DEFAULT_ROWS, seed: int = 42, compress: str | None = None,
-    four_digit_year_share: float = 0.0,
+    four_digit_year_share: float = 0.0, delivery: Delivery | None = None,
 ) -> dict:
-    """Write one synthetic ``bank_transactions.csv`` (gzip if asked or if the name ends in .gz)."""
+    """Write one synthetic ``bank_transactions.csv`` (gzip if asked or if the name ends in .gz);
+    ``delivery`` makes it one day's extract instead of the Kaggle file's 55 days."""
     if compress not in (None, "gzip"):
         raise ValueError(f"unsupported compression {compress!r}; use None or 'gzip'")
     plan = _Plan(rows, seed)
@@ -811,7 +815,7 @@ def generate_csv(
             output = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6)
         with output:
             output.write((HEADER + "\n").encode())
-            for frame in plan.frames(four_digit_year_share):
+            for frame in plan.frames(four_digit_year_share, delivery):
                 output.write(_csv_bytes(frame))
     return {"rows": rows, "customers": plan.customers, "path": str(path), "bytes": path.stat().st_size}
 
@@ -864,6 +868,9 @@ def main(argv: list[str] | None = None) -> dict:
         "--out", required=True, help="output file (.csv or .csv.gz), or the landing dir with --daily"
     )
     parser.add_argument("--daily", action="store_true", help="one file per transaction date under --out")
+    parser.add_argument("--transaction-date", type=dt.date.fromisoformat, default=None,
+                        help="one day's delivery: every row on this date (YYYY-MM-DD)")
+    parser.add_argument("--first-transaction-id", type=int, default=1, help="number of the first TransactionID (T<n>)")
     parser.add_argument(
         "--four-digit-year-share", type=float, default=0.0,
         help="share of customers whose DOB is written with a 4-digit year (some copies of the file)",
@@ -879,7 +886,8 @@ def main(argv: list[str] | None = None) -> dict:
         )
     else:
         summary = generate_csv(
-            args.out, args.rows, args.seed, four_digit_year_share=args.four_digit_year_share
+            args.out, args.rows, args.seed, four_digit_year_share=args.four_digit_year_share,
+            delivery=Delivery(args.transaction_date, args.first_transaction_id),
         )
         print(
             f"wrote {summary['rows']} rows ({summary['customers']} customers) to {summary['path']} "

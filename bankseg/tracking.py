@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from bankseg.layout import DataLayout
-from bankseg.segmentation import CHAMPION_ALIAS, EXPERIMENT, REGISTERED_MODEL
+from bankseg.model_spec import CHAMPION_ALIAS, EXPERIMENT, REGISTERED_MODEL
 
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 PREVIOUS_CHAMPION_TAG = "previous_champion_version"
@@ -83,6 +83,39 @@ def champion_version(layout: DataLayout):
             "`make promote VERSION=n`"
         ) from None
     return version
+
+
+def model_parameters(layout: DataLayout, version: str):
+    """A registered version's parameters (centroids, scaling, segments), read as data from its MLmodel
+    file: nothing of the model is executed or unpickled."""
+    from mlflow.models import Model
+
+    from bankseg.segmentation import SegmentationParameters
+
+    configure(layout)
+    flavor = Model.load(f"models:/{REGISTERED_MODEL}/{version}").flavors["python_function"]
+    return SegmentationParameters.from_dict(flavor["config"])
+
+
+def model_history(layout: DataLayout) -> list[tuple]:
+    """Every registered version with the figures its training logged (``bankseg.marts.MODEL_HISTORY_SCHEMA``)."""
+    from datetime import datetime, timezone
+
+    from mlflow import MlflowClient
+
+    configure(layout)
+    client = MlflowClient()
+    rows = []
+    for version in client.search_model_versions(f"name = '{REGISTERED_MODEL}'"):
+        metrics = client.get_run(version.run_id).data.metrics
+        # UTC wall-clock time, stored as TIMESTAMP_NTZ so no session or machine time zone shifts it.
+        created = datetime.fromtimestamp(version.creation_timestamp / 1000, tz=timezone.utc).replace(tzinfo=None)
+        rows.append((
+            str(version.version), created, version.tags.get("snapshot_date"), version.tags.get("quality_gates"),
+            CHAMPION_ALIAS in (version.aliases or []),
+            *[metrics.get(name) for name in ("chosen_k", "silhouette", "stability_ari", "stability_ari_mean", "min_share", "customers")],
+        ))
+    return sorted(rows, key=lambda row: int(row[0]))
 
 
 def champion_metrics(layout: DataLayout) -> dict:

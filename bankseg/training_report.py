@@ -23,11 +23,11 @@ th { color: #5b6b7c; } td.number { text-align: right; font-variant-numeric: tabu
 figure { display: inline-block; margin: 8px 16px 8px 0; } img { max-width: 520px; border: 1px solid #dde3ea; }
 """
 SWEEP_COLUMNS = (
-    ("silhouette_sample", "silhouette (sample)", 3),
-    ("silhouette_spark", "silhouette (Spark)", 3),
+    ("silhouette_sample", "silhouette (evaluation sample)", 3),
     ("wcss", "WCSS", 0),
     ("calinski_harabasz", "Calinski-Harabasz", 0),
     ("davies_bouldin", "Davies-Bouldin", 3),
+    ("iterations", "iterations", 0),
 )
 
 
@@ -42,7 +42,7 @@ def _sweep_table(algorithm: str, results: dict[int, dict[str, float]], chosen_k:
     head = "".join(f"<th>{html.escape(title)}</th>" for _, title, _ in columns)
     rows = []
     for k in sorted(results):
-        marker = " (chosen; figures of the sweep's single fit)" if k == chosen_k else ""
+        marker = " (chosen)" if k == chosen_k else ""
         cells = "".join(_cell(results[k].get(key), places) for key, _, places in columns)
         rows.append(f"<tr><td>{k}{marker}</td>{cells}</tr>")
     return f"<h3>{html.escape(algorithm)}</h3><table><tr><th>k</th>{head}</tr>{''.join(rows)}</table>"
@@ -63,8 +63,9 @@ def _segments_table(segments: list[dict[str, Any]]) -> str:
 
 
 def render(summary: dict[str, Any], segments: list[dict[str, Any]], sweep: dict[str, dict[int, dict[str, float]]], plots: Path) -> str:
-    """``summary`` holds snapshot_date, customers, chosen_k, silhouette_sample, silhouette_spark,
-    stability_ari and gate_failures; ``sweep`` maps algorithm to k to metrics."""
+    """``summary`` holds snapshot_date, customers, sample_customers, chosen_k, silhouette_sample,
+    stability_ari (worst pair), stability_ari_mean, stability_pairs and gate_failures; ``sweep`` maps
+    algorithm to k to metrics."""
     failures = summary["gate_failures"]
     gates = (
         '<p class="gates passed">Quality gates passed: this model becomes the champion.</p>'
@@ -85,9 +86,11 @@ def render(summary: dict[str, Any], segments: list[dict[str, Any]], sweep: dict[
 <html lang="en"><head><meta charset="utf-8"><title>Training report {html.escape(summary['snapshot_date'])}</title><style>{STYLE}</style></head>
 <body>
 <h1>Customer segmentation: training on snapshot {html.escape(summary['snapshot_date'])}</h1>
-<p>KMeans with k={summary['chosen_k']} on {fmt.count(summary['customers'])} customers.
-Silhouette {summary['silhouette_sample']:.3f} exact on a stratified sample, {summary['silhouette_spark']:.3f} by Spark on all customers;
-stability (adjusted Rand index between bootstrap fits) {summary['stability_ari']:.3f}.</p>
+<p>KMeans with k={summary['chosen_k']}, fitted on a sample of {fmt.count(summary['sample_customers'])} of
+{fmt.count(summary['customers'])} customers; its centroids segment every customer.
+Silhouette {summary['silhouette_sample']:.3f} exact on the evaluation sample; stability (adjusted Rand index
+between the two fits of a bootstrap pair) {summary['stability_ari']:.3f} at worst over {summary['stability_pairs']} pairs,
+{summary['stability_ari_mean']:.3f} on average.</p>
 {gates}
 <h2>Segments</h2>
 {_segments_table(segments)}

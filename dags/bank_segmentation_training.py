@@ -5,15 +5,17 @@ Segments customers from a features snapshot and tracks why the chosen model was 
 
 * **Trigger:** the asset `bankseg_customer_features`, emitted by the daily DAG once a day's features
   passed their quality gate; or by hand from the UI with the parameters below.
-* **Work:** one Spark job (`jobs/train_segmentation.py`, through `spark_default`): KMeans and
-  bisecting KMeans for every k of the range on all customers (on a uniform sample of
-  `sweep_customers` when there are more), Ward agglomerative on a stratified sample; silhouette (Spark on all rows, scikit-learn exact on the sample), within-cluster cost,
-  Davies-Bouldin and Calinski-Harabasz per k.
+* **Work:** one Spark job (`jobs/train_segmentation.py`, through `spark_default`). A seeded sample of
+  `sample_customers` decides: KMeans and bisecting KMeans for every k of the range (scikit-learn),
+  Ward agglomerative on an evaluation sample; exact silhouette, within-cluster cost,
+  Davies-Bouldin and Calinski-Harabasz per k. The chosen KMeans fit runs until its centres settle;
+  its centroids then segment every customer in Spark.
 * **MLflow:** experiment `bank_customer_segmentation`, one parent run per training with a nested run
-  per (algorithm, k), plots, and the features snapshot as the run's input. The chosen KMeans model
-  is registered as `bank_customer_segmentation` and gets the alias `champion` only if it passes the
-  quality gates (no segment under 1%, silhouette floor, stability ARI >= 0.8 between fits on two
-  bootstrap halves of the customers, or of the `sweep_customers` sample when there are more).
+  per (algorithm, k), plots, and the features snapshot as the run's input. The chosen model is
+  logged as code with its parameters as plain data (no pickle), registered as
+  `bank_customer_segmentation`, and gets the alias `champion` only if it passes the quality gates
+  (no segment under 1%, silhouette floor, worst stability ARI >= 0.8 over bootstrap pairs, every
+  fit converged within its iteration budget, enough customers per segment).
 """
 
 from __future__ import annotations
@@ -23,24 +25,13 @@ from datetime import datetime, timedelta, timezone
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import DAG, Asset, Param, task
 
-from bankseg import pipeline
+from bankseg import pipeline, training_parameters
 from bankseg.layout import DataLayout
 
 DATA_DIR = DataLayout.from_env().root
 # Asset-triggered runs have no logical date (no `ds`); run_after is always set.
 RUN_DATE = "{{ params.snapshot_date or (dag_run.run_after | ds) }}"
 CUSTOMER_FEATURES = Asset(name=pipeline.CUSTOMER_FEATURES_ASSET, uri=pipeline.customer_features_asset_uri(DataLayout(DATA_DIR)))
-ALGORITHMS = ["kmeans", "bisecting_kmeans", "agglomerative"]
-TRAINING_ARGS = [
-    "--k-min", "{{ params.k_min }}",
-    "--k-max", "{{ params.k_max }}",
-    "--chosen-k", "{{ params.chosen_k }}",
-    "--algorithms", "{{ params.algorithms | join(',') }}",
-    "--sample-size", "{{ params.sample_size }}",
-    "--seed", "{{ params.seed }}",
-    "--selection", "{{ params.selection }}",
-    "--sweep-customers", "{{ params.sweep_customers }}",
-]
 
 with DAG(
     dag_id="bank_segmentation_training",
@@ -54,19 +45,7 @@ with DAG(
     params={
         "snapshot_date": Param(None, type=["null", "string"], format="date", title="Features snapshot",
                                description="Train on the latest snapshot on or before this date (default: the run's date)."),
-        "k_min": Param(2, type="integer", minimum=2, maximum=30, title="Smallest k"),
-        "k_max": Param(10, type="integer", minimum=2, maximum=30, title="Largest k"),
-        "chosen_k": Param(6, type="integer", minimum=2, maximum=30, title="Chosen k",
-                          description="The number of segments of the registered model (with selection chosen_k)."),
-        "algorithms": Param(ALGORITHMS, type="array", items={"type": "string", "enum": ALGORITHMS}, title="Algorithms to compare"),
-        # Ward clustering holds the sample's pairwise distances in memory: 10,000 rows take about 400 MB.
-        "sample_size": Param(10_000, type="integer", minimum=1_000, maximum=10_000, title="Sample size",
-                             description="Rows of the stratified sample for exact silhouette and agglomerative clustering."),
-        "seed": Param(42, type="integer", title="Seed"),
-        "sweep_customers": Param(1_000_000, type="integer", minimum=10_000, title="Customers in the k-sweep and stability check",
-                                 description="The k-sweep and the stability check fit a uniform sample of this many customers when the snapshot has more; "
-                                             "the chosen model is always fitted on all customers."),
-        "selection": Param("chosen_k", enum=["chosen_k", "best_silhouette"], title="Model selection"),
+        **{name: Param(schema.pop("default"), **schema) for name, schema in training_parameters.param_schemas().items()},
     },
     tags=["bankseg", "training", "spark", "mlflow"],
 ) as dag:
@@ -83,6 +62,6 @@ with DAG(
     train = SparkSubmitOperator(
         task_id="train_segmentation",
         retries=0,
-        **pipeline.spark_submit_arguments("train_segmentation", RUN_DATE, DATA_DIR, TRAINING_ARGS),
+        **pipeline.spark_submit_arguments("train_segmentation", RUN_DATE, DATA_DIR, training_parameters.job_arguments()),
     )
     train >> report_training(RUN_DATE)

@@ -40,7 +40,7 @@ def table(path: str, sort_key: str) -> list[dict]:
 
 
 # Two full `make run`s (cluster, then local) with a one-core worker: longer than the default limit.
-@pytest.mark.timeout(2700)
+@pytest.mark.timeout(1800)
 def test_cluster_results_equal_local_results(tmp_path):
     input_file = tmp_path / "bank_transactions.csv"
     synthetic.generate_csv(input_file, rows=20_000, seed=11)
@@ -51,28 +51,24 @@ def test_cluster_results_equal_local_results(tmp_path):
     with StandaloneCluster(tmp_path / "cluster", workers=1, worker_cores=1, worker_memory="1g") as cluster:
         cluster_log = run_daily(tmp_path / "on_cluster", input_file, cluster.master_url)
         finished = sorted(app["name"] for app in cluster.master_state()["completedapps"])
-    # Every job of both DAGs ran as an application of the cluster (named by the job's session).
-    # When the model passed its gates and became champion, make run also scores the day and
-    # rebuilds the dashboard marts with the segments: score_customers once, dashboard_marts twice.
-    jobs = sorted(name.split("-")[1] for name in finished)
-    assert [job for job in jobs if job not in ("score_customers", "dashboard_marts")] == [
-        "customer_features", "etl_transactions", "train_segmentation", *["validate_layer"] * 3
-    ], finished
-    assert jobs.count("dashboard_marts") == 1 + jobs.count("score_customers"), finished
-    assert f"--master {cluster.master_url}" in cluster_log, "the jobs must have been submitted to the cluster"
+    # Both DAGs ran their Spark application on the cluster (named by the job's session). About 17,000
+    # customers give no stable segments, so the model is not champion and nothing is scored again.
+    assert [name.split("-")[1] for name in finished] == ["daily_pipeline", "train_segmentation"], finished
+    assert f"--master {cluster.master_url}" in cluster_log, "the job must have been submitted to the cluster"
 
     local_log = run_daily(tmp_path / "local", input_file, "local[2]")
     assert "--master local[2]" in local_log
 
     on_cluster, local = DataLayout(str(tmp_path / "on_cluster")), DataLayout(str(tmp_path / "local"))
-    assert table(on_cluster.curated_transactions, "transaction_id") == table(local.curated_transactions, "transaction_id")
-    assert table(on_cluster.quarantine, "transaction_id_raw") == table(local.quarantine, "transaction_id_raw")
-    assert table(on_cluster.customer_features, "customer_id") == table(local.customer_features, "customer_id")
-    # The same seed on the same data gives the same model: same k-sweep, same segments, same verdict.
+    # (The activity marts key customers with each data directory's own secret, so they differ by design.)
+    for dataset, key in (("transactions", "transaction_id"), ("quarantine", "transaction_id_raw"), ("transaction_ids", "transaction_id")):
+        assert table(getattr(on_cluster.batch(RUN_DATE), dataset), key) == table(getattr(local.batch(RUN_DATE), dataset), key), dataset
+    assert table(on_cluster.snapshot(RUN_DATE).customer_features, "customer_id") == table(local.snapshot(RUN_DATE).customer_features, "customer_id")
+    # The same seed on the same data gives the same model: same sample, same k-sweep, same segments, same verdict.
     trained = [read_run_record(layout.run_record(RUN_DATE, "train_segmentation")) for layout in (on_cluster, local)]
-    for key in ("segments", "champion", "gate_failures", "chosen_k"):
+    for key in ("segments", "champion", "gate_failures", "chosen_k", "sample_customers", "stability_ari_pairs"):
         assert trained[0][key] == trained[1][key], key
     for algorithm in ("kmeans", "bisecting_kmeans"):
         for k, metrics in trained[0]["sweep"][algorithm].items():
-            assert metrics["wcss"] == pytest.approx(trained[1]["sweep"][algorithm][k]["wcss"], rel=1e-6), (algorithm, k)
-    assert len(table(local.customer_features, "customer_id")) > 15_000
+            assert metrics["wcss"] == pytest.approx(trained[1]["sweep"][algorithm][k]["wcss"], rel=1e-9), (algorithm, k)
+    assert len(table(local.snapshot(RUN_DATE).customer_features, "customer_id")) > 15_000

@@ -67,51 +67,48 @@ def test_house_rules(dagbag):
         assert dag.catchup is False, f"{dag_id} must not catch up by surprise"
         assert dag.max_active_runs == 1, f"{dag_id} runs share partitions: one at a time"
         for task in dag.tasks:
-            # Checks, and training (a retry would register the model twice), do not retry.
-            if task.task_id not in ("landing_files_present", "champion_available", "train_segmentation"):
+            # Checks and gates (the same data gives the same verdict), and training (a retry would
+            # register the model twice), do not retry.
+            if task.task_id in ("landing_files_present", "train_segmentation") or task.task_id.startswith("validate_"):
+                assert task.retries == 0, f"{dag_id}.{task.task_id} retries={task.retries}"
+            else:
                 assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
             assert task.owner == "data-engineering", f"{dag_id}.{task.task_id} owner={task.owner}"
 
 
 def test_daily_dag_wiring(dagbag):
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-    from gx_validation import GreatExpectationsValidationOperator
+    from quality_gate import QualityGateOperator
 
     dag = dagbag.dags["bank_segmentation_daily"]
     assert (type(dag.timetable).__name__, dag.timetable.expression) == ("CronDataIntervalTimetable", "0 0 * * *")
     order = [
         "landing_files_present",
+        "daily_pipeline",
         "validate_raw",
-        "etl_transactions",
         "validate_curated",
-        "customer_features",
         "validate_features",
-        "champion_available",
-        "score_customers",
-        "dashboard_marts",
         "register_hive",
         "report_run",
     ]
+    assert sorted(dag.task_ids) == sorted(order)
     for upstream, downstream in zip(order, order[1:]):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
-    for job in ("etl_transactions", "customer_features", "validate_raw", "validate_curated", "validate_features"):
-        task = dag.get_task(job)
-        assert isinstance(task, SparkSubmitOperator)
-        assert task._conn_id == "spark_default"  # the operator keeps it private
-        assert task.application_args[:2] == ["--run-date", "{{ params.run_date or ds }}"]
-    for job in ("etl_transactions", "customer_features", "score_customers", "dashboard_marts"):
-        assert Path(dag.get_task(job).application) == REPOSITORY_ROOT / "jobs" / f"{job}.py"
-    # No champion yet skips scoring only: the run's report still runs.
-    for task_id in ("dashboard_marts", "register_hive", "report_run"):
-        assert dag.get_task(task_id).trigger_rule == "none_failed", task_id
+    # One Spark application: each of its steps writes, audits and publishes its own folder of the date.
+    job = dag.get_task("daily_pipeline")
+    assert isinstance(job, SparkSubmitOperator)
+    assert job._conn_id == "spark_default"  # the operator keeps it private
+    assert job.application_args == ["--run-date", "{{ params.run_date or ds }}", "--data-dir", job.application_args[3],
+                                     "--steps", "{{ params.steps | join(',') }}"]
+    assert Path(job.application) == REPOSITORY_ROOT / "jobs" / "daily_pipeline.py"
+    assert dag.params["steps"] == ["batch", "snapshot"]
     for layer in ("raw", "curated", "features"):
         gate = dag.get_task(f"validate_{layer}")
-        assert isinstance(gate, GreatExpectationsValidationOperator)
-        assert Path(gate.application) == REPOSITORY_ROOT / "jobs" / "validate_layer.py"
-        assert gate.application_args[-2:] == ["--layer", layer]
+        assert isinstance(gate, QualityGateOperator) and gate.layer == layer
+        assert gate.run_date == "{{ params.run_date or ds }}"
     # Training starts from features that passed their gate, never from unvalidated ones.
     assert [outlet.name for outlet in dag.get_task("validate_features").outlets] == ["bankseg_customer_features"]
-    assert dag.get_task("customer_features").outlets == []
+    assert dag.get_task("daily_pipeline").outlets == []
     assert "run_date" in dag.params
 
 
@@ -127,10 +124,34 @@ def test_training_dag_wiring(dagbag):
     assert isinstance(train, SparkSubmitOperator)
     assert Path(train.application) == REPOSITORY_ROOT / "jobs" / "train_segmentation.py"
     assert dag.get_task("report_training").upstream_task_ids == {"train_segmentation"}
-    assert {name: dag.params[name] for name in ("k_min", "k_max", "chosen_k", "seed", "selection")} == {
-        "k_min": 2, "k_max": 10, "chosen_k": 6, "seed": 42, "selection": "chosen_k",
+    assert {name: dag.params[name] for name in ("k_min", "k_max", "chosen_k", "seed", "selection", "sample_customers")} == {
+        "k_min": 2, "k_max": 10, "chosen_k": 6, "seed": 42, "selection": "chosen_k", "sample_customers": 200_000,
     }
     assert dag.params["algorithms"] == ["kmeans", "bisecting_kmeans", "agglomerative"]
+    # Every parameter of the training reaches the job's command line under its own flag.
+    from bankseg.training_parameters import TrainingParameters
+    from dataclasses import fields
+
+    flags = train.application_args[4::2]
+    assert flags == [f"--{field.name.replace('_', '-')}" for field in fields(TrainingParameters)]
     assert train.retries == 0
     # Asset-triggered runs have no logical date: the snapshot date must not need `ds`.
     assert "(dag_run.run_after | ds)" in train.application_args[1]
+
+
+# What the Airflow API server and the DAG processor load must not pull in the data stack.
+SPARK_SIDE_MODULES = ("pyspark", "mlflow", "great_expectations", "sklearn")
+
+
+@pytest.mark.parametrize("module_file", [*DAG_FILES, *sorted((REPOSITORY_ROOT / "plugins").glob("*.py"))], ids=lambda path: path.name)
+def test_airflow_side_code_loads_no_spark_mlflow_or_great_expectations(module_file, tmp_path):
+    probe = (
+        "import json, sys, importlib.util\n"
+        f"sys.path.insert(0, {str(REPOSITORY_ROOT / 'plugins')!r})\n"
+        f"spec = importlib.util.spec_from_file_location('module_under_test', {str(module_file)!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        f"print(json.dumps([m for m in {SPARK_SIDE_MODULES!r} if m in sys.modules]))\n"
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "BANKSEG_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [], f"{module_file.name} loads {result.stdout.strip()}"

@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 import pyarrow.parquet as pq
 import pytest
 
-from bankseg import platform, quality, segmentation, synthetic, tracking
+from bankseg import platform, quality, synthetic, tracking
+from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.layout import DataLayout
 from bankseg.run_records import read_run_record
 from conftest import platform_ports_env, stop_platform
@@ -24,7 +25,9 @@ from conftest import platform_ports_env, stop_platform
 pytestmark = [pytest.mark.airflow, pytest.mark.spark]
 
 RUN_DATE = "2016-10-21"
-GENERATED_ROWS = 3_000
+# About 50,000 customers: enough for the first training to find stable segments and make a champion,
+# so `make run` goes the whole way a newcomer's does (train, then score the day).
+GENERATED_ROWS = 60_000
 # Appended to the generated rows; each must end in quarantine with the reason beside it.
 BAD_LINES = {
     "T9000001,C9000001,5/5/85,M,DELHI,100.00,31/2/16,101010,10": "INVALID_TRANSACTION_DATE",
@@ -71,7 +74,19 @@ def test_run_prints_the_reconciled_counts_and_locations(first_run):
     rows_in = GENERATED_ROWS + len(BAD_LINES)
     assert f"rows in             {rows_in:>12,}" in result.stdout
     assert f"  quarantined       {len(BAD_LINES):>12,}" in result.stdout
-    assert str(DataLayout(str(data_dir)).curated_transactions) in result.stdout
+    assert DataLayout(str(data_dir)).batch(RUN_DATE).root in result.stdout
+
+
+def test_run_prints_a_line_per_task_as_it_ends(first_run):
+    data_dir, result = first_run
+    lines = [line.split() for line in result.stdout.splitlines() if line.startswith("  ") and line.rstrip().endswith(" s")]
+    tasks = [(fields[0], fields[1]) for fields in lines if len(fields) == 4]
+    daily = ["landing_files_present", "daily_pipeline", "validate_raw", "validate_curated", "validate_features", "register_hive", "report_run"]
+    # The daily DAG, the training DAG, then the daily DAG again to score the day with the new champion.
+    assert [task for task, _ in tasks] == [*daily, "train_segmentation", "report_training", *daily]
+    assert {state for _, state in tasks} == {"success"}
+    recorded = read_run_record(DataLayout(str(data_dir)).run_record(RUN_DATE, "bank_segmentation_daily_tasks"))
+    assert [task["task_id"] for task in recorded["tasks"]] == daily
 
 
 def test_run_passes_and_prints_every_quality_gate(first_run):
@@ -84,49 +99,32 @@ def test_run_passes_and_prints_every_quality_gate(first_run):
     assert f"Data Docs           file://{layout.quality}/gx/uncommitted/data_docs/local_site/index.html" in result.stdout
 
 
-def test_first_run_trains_through_airflow_and_says_whether_the_model_is_champion(first_run):
+def test_the_first_run_trains_a_champion_through_airflow_and_scores_the_day_with_it(first_run):
     data_dir, result = first_run
     layout = DataLayout(str(data_dir))
     assert "no champion model yet: running bank_segmentation_training" in result.stdout
     training = read_run_record(layout.run_record(RUN_DATE, "train_segmentation"))
-    assert training["chosen_k"] == 6 and training["model_version"] == "1"
-    if training["champion"]:
-        assert f"champion model      bank_customer_segmentation version 1: KMeans, k=6" in result.stdout
-    else:
-        # About 2,500 customers are too few for stable segments: the gates say so, and nothing is scored.
-        assert f"model version 1 is registered but NOT champion: {'; '.join(training['gate_failures'])}" in result.stdout
-        assert "segments            not scored: no champion model yet" in result.stdout
-        assert parquet_rows(layout.customer_segments) == 0
-
-
-@pytest.fixture(scope="module")
-def scored_run(first_run, input_file):
-    """The module's data directory after version 1 was promoted and the day run again."""
-    data_dir, _ = first_run
-    promoted = bankseg_cli(data_dir, "promote", "--version", "1")
-    assert promoted.returncode == 0 and "version 1 is now @champion" in promoted.stdout, promoted.stderr
-    result = bankseg_cli(data_dir, "run", "--input", str(input_file), "--run-date", RUN_DATE)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return data_dir, result
-
-
-def test_with_a_champion_the_daily_dag_scores_every_customer_and_registers_hive(scored_run):
-    data_dir, result = scored_run
-    layout = DataLayout(str(data_dir))
-    assert "no champion model yet" not in result.stdout  # scored by the daily DAG itself
-    scoring = read_run_record(layout.run_record(RUN_DATE, "score_customers"))
-    assert scoring["model_version"] == "1"
-    assert parquet_rows(layout.customer_segments) == scoring["customers_scored"] == parquet_rows(layout.customer_features)
-    for segment in scoring["segments"]:
-        assert f"{segment['segment_id']:>2}  {segment['name']:<54} {segment['customers']:>10,}" in result.stdout
+    assert (training["chosen_k"], training["model_version"], training["champion"], training["gate_failures"]) == (6, "1", True, [])
     assert "champion model      bank_customer_segmentation version 1: KMeans, k=6" in result.stdout
+    snapshot = read_run_record(layout.run_record(RUN_DATE, "customer_snapshot"))
+    assert snapshot["model_version"] == "1"
+    # Scored again on the published batch: the batch was not rebuilt for it.
+    assert snapshot["fold"] == f"snapshot {RUN_DATE} plus 0 batch(es) delivered since"
+    assert parquet_rows(layout.snapshot(RUN_DATE).customer_segments) == snapshot["customers_scored"] == parquet_rows(layout.snapshot(RUN_DATE).customer_features)
+    for segment in snapshot["segments"]:
+        assert f"{segment['segment_id']:>2}  {segment['name']:<54} {segment['customers']:>10,}" in result.stdout
     assert "baseline          transaction-level KMeans k=6 on 3 raw columns: silhouette 0.667" in result.stdout
-    log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}.log").read_text()
+    log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}_scored.log").read_text()
     assert "register_hive" in log and "bank.customer_segments" in log
 
 
+@pytest.fixture(scope="module")
+def scored_run(first_run):
+    return first_run
+
+
 def test_a_broken_delivery_stops_at_its_gate_and_publishes_nothing(tmp_path):
-    synthetic.generate_csv(tmp_path / "good.csv", rows=GENERATED_ROWS, seed=7)
+    synthetic.generate_csv(tmp_path / "good.csv", rows=3_000, seed=7)
     with (tmp_path / "good.csv").open(newline="") as handle:
         header, *rows = csv.reader(handle)
     amount = header.index("TransactionAmount (INR)")
@@ -141,13 +139,13 @@ def test_a_broken_delivery_stops_at_its_gate_and_publishes_nothing(tmp_path):
     assert result.returncode == 1
     assert "curated_transactions on 2016-10-21: FAILED, 1 critical failure(s)" in result.stderr
     assert "CRITICAL  amount                    column_approximate_quantile_values_to_be_between (q0.5 in [100, 5,000]" in result.stderr
+    assert "  validate_curated         failed" in result.stdout
     log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}.log").read_text()
     assert "AirflowFailException: curated_transactions on 2016-10-21: FAILED" in log
-    assert "starting task_id=customer_features" not in log
+    assert "starting task_id=validate_features" not in log
     layout = DataLayout(str(data_dir))
-    for dataset in (layout.curated_transactions, layout.quarantine, layout.customer_features):
-        assert parquet_rows(dataset) == 0
-    assert parquet_rows(layout.rejected("curated_transactions", RUN_DATE)) == GENERATED_ROWS
+    assert layout.batch_dates() == [] and layout.snapshot_dates() == []
+    assert parquet_rows(str(Path(layout.rejected("etl_transactions", RUN_DATE)) / "transactions")) == 3_000
 
 
 def test_outputs_reconcile_with_the_input(first_run, input_file):
@@ -158,12 +156,13 @@ def test_outputs_reconcile_with_the_input(first_run, input_file):
         generated = [row for row in csv.DictReader(handle) if row["TransactionID"] not in bad_ids]
     assert len(generated) == GENERATED_ROWS
 
-    assert parquet_rows(layout.curated_transactions) == GENERATED_ROWS
-    quarantine = pq.ParquetDataset(layout.quarantine).read(columns=["transaction_id_raw", "reason"]).to_pylist()
+    batch = layout.batch(RUN_DATE)
+    assert parquet_rows(batch.transactions) == GENERATED_ROWS
+    quarantine = pq.ParquetDataset(batch.quarantine).read(columns=["transaction_id_raw", "reason"]).to_pylist()
     assert {row["transaction_id_raw"]: row["reason"] for row in quarantine} == {
         line.split(",")[0]: reason for line, reason in BAD_LINES.items()
     }
-    features = pq.ParquetDataset(layout.customer_features).read(columns=["customer_id"]).column(0).to_pylist()
+    features = pq.ParquetDataset(layout.snapshot(RUN_DATE).customer_features).read(columns=["customer_id"]).column(0).to_pylist()
     assert sorted(features) == sorted({row["CustomerID"] for row in generated})
 
     etl = read_run_record(layout.run_record(RUN_DATE, "etl_transactions"))
@@ -174,28 +173,26 @@ def test_rerunning_the_date_gives_the_same_outputs(first_run, input_file):
     data_dir, _ = first_run
     layout = DataLayout(str(data_dir))
 
-    def snapshot():
-        curated = pq.ParquetDataset(layout.curated_transactions).read().sort_by("transaction_id")
-        files = Path(layout.curated_transactions).rglob("*.parquet")
-        partitions = sorted(str(path.parent.relative_to(layout.curated_transactions)) for path in files)
-        return curated.to_pylist(), partitions, parquet_rows(layout.quarantine), parquet_rows(layout.customer_features)
+    def tables():
+        batch, snapshot = layout.batch(RUN_DATE), layout.snapshot(RUN_DATE)
+        curated = pq.ParquetDataset(batch.transactions).read().drop_columns(["source_file"]).sort_by("transaction_id")
+        segments = pq.ParquetDataset(snapshot.customer_segments).read().sort_by("customer_id")
+        return curated.to_pylist(), parquet_rows(batch.quarantine), parquet_rows(snapshot.customer_features), segments.to_pylist()
 
-    before = snapshot()
+    before = tables()
     result = bankseg_cli(data_dir, "run", "--input", str(input_file), "--run-date", RUN_DATE)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert snapshot() == before
+    assert "no champion model yet" not in result.stdout  # scored by the daily DAG itself, with version 1
+    assert tables() == before
 
 
 def test_a_day_with_nothing_landed_is_skipped_not_failed(first_run):
     data_dir, _ = first_run
-    from bankseg import platform
-
     layout = DataLayout(str(data_dir))
     log = Path(layout.root) / "logs" / "empty-day.log"
-    platform.test_dag_run("bank_segmentation_daily", "2016-10-20", platform.platform_env(layout), log)
-    text = log.read_text()
-    assert "nothing landed for 2016-10-20" in text
-    assert "state=success" in text
+    outcomes = platform.run_dag("bank_segmentation_daily", "2016-10-20", platform.platform_env(layout), log)
+    assert [(o.task_id, o.state) for o in outcomes] == [("landing_files_present", "success")]
+    assert "nothing landed for 2016-10-20" in log.read_text()
     assert not Path(layout.run_record("2016-10-20", "etl_transactions")).exists()
 
 
@@ -233,14 +230,15 @@ def api_summary(base_url: str, query: str = "") -> dict:
 
 
 def test_the_daily_dag_builds_the_dashboard_marts(scored_run):
-    data_dir, result = scored_run
+    data_dir, _ = scored_run
     layout = DataLayout(str(data_dir))
-    marts = read_run_record(layout.run_record(RUN_DATE, "dashboard_marts"))
-    assert marts["transactions"] == GENERATED_ROWS and marts["segments_scored"]
-    assert set(marts["feature_drift_psi"]) == set(segmentation.INPUT_COLUMNS)
+    assert parquet_rows(layout.batch(RUN_DATE).activity) == GENERATED_ROWS
+    snapshot = layout.snapshot(RUN_DATE)
+    assert parquet_rows(snapshot.mart("segment_keys")) == parquet_rows(snapshot.customer_features)
+    drift = pq.ParquetDataset(snapshot.mart("feature_drift")).read().to_pylist()
+    assert {row["feature"] for row in drift} == set(INPUT_COLUMNS)
     # Scored on the snapshot it was trained on: nothing has drifted.
-    assert all(psi == pytest.approx(0.0, abs=1e-9) for psi in marts["feature_drift_psi"].values())
-    assert f"dashboard marts     {marts['activity_rows']:,} activity rows, segments included" in result.stdout
+    assert all(row["psi"] == pytest.approx(0.0, abs=1e-9) for row in drift)
 
 
 def test_dashboard_totals_equal_the_same_figures_through_hiveserver2(dashboards):

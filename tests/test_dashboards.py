@@ -24,7 +24,9 @@ from bankseg.dashboards.app import standalone_app
 from bankseg.dashboards import formatting as fmt
 from bankseg.dashboards.data import Filters, FilterError, Snapshot, summary
 from bankseg.layout import REPOSITORY_ROOT, DataLayout
-from jobs import dashboard_marts
+from bankseg import marts
+from bankseg.definitions import AMOUNT_CATEGORIES, TOP_AMOUNT_CATEGORY
+from bankseg.model_spec import INPUT_COLUMNS
 
 
 @pytest.mark.parametrize(
@@ -146,19 +148,23 @@ def test_overview_answers_the_seed_questions():
 
 
 def write_marts(layout: DataLayout, snapshot: str, activity: pd.DataFrame) -> None:
-    """An unscored snapshot's marts as the job writes them: activity rows, empty segment tables."""
-    folder = Path(layout.dashboard_marts) / f"snapshot_date={snapshot}"
-    (folder / "activity").mkdir(parents=True)
-    frame = activity.astype({c: "string" for c in ("city", "gender", "age_band", "amount_category")})
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / "activity" / "part-0.parquet")
+    """An unscored snapshot as the jobs publish it: the batch's activity mart, empty segment tables."""
+    batch = Path(layout.batch(snapshot).activity)
+    batch.mkdir(parents=True)
+    frame = activity.drop(columns=["segment_id"]).astype({c: "string" for c in ("city", "gender", "age_band", "amount_category")})
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), batch / "part-0.parquet")
+    folder = layout.snapshot(snapshot)
     empty = {
-        "segment_features": pa.schema([("segment_id", pa.int32()), ("segment_name", pa.string()), ("customers", pa.int64())]),
-        "feature_drift": pa.schema([("feature", pa.string()), ("psi", pa.float64())]),
-        "model_history": pa.schema([("version", pa.string()), ("champion", pa.bool_())]),
+        folder.mart("segment_keys"): pa.schema([("customer_key", pa.int64()), ("segment_id", pa.int32())]),
+        folder.mart("segment_features"): pa.schema([("segment_id", pa.int32()), ("segment_name", pa.string()), ("customers", pa.int64())]),
+        folder.mart("feature_drift"): pa.schema([("feature", pa.string()), ("psi", pa.float64())]),
+        folder.mart("model_history"): pa.schema([("version", pa.string()), ("champion", pa.bool_())]),
+        folder.segment_profiles: pa.schema([("segment_id", pa.int32()), ("segment_name", pa.string()), ("model_version", pa.string())]),
+        folder.segment_migration: pa.schema([("from_segment_id", pa.int32()), ("to_segment_id", pa.int32()), ("customers", pa.int64())]),
     }
     for table, schema in empty.items():
-        (folder / table).mkdir()
-        pq.write_table(schema.empty_table(), folder / table / "part-0.parquet")
+        Path(table).mkdir(parents=True)
+        pq.write_table(schema.empty_table(), Path(table) / "part-0.parquet")
 
 
 @pytest.fixture
@@ -267,56 +273,68 @@ def test_segments_page_without_a_champion_says_how_to_get_one():
 def test_amount_categories_agree_with_the_hive_view():
     view = (REPOSITORY_ROOT / "hive" / "views" / "10_v_transactions.hql").read_text()
     bounds = [(label, int(bound)) for bound, label in re.findall(r"WHEN amount < (\d+) THEN '(\w+)'", view)]
-    assert bounds == list(dashboard_marts.AMOUNT_CATEGORIES)
-    assert f"ELSE '{dashboard_marts.TOP_AMOUNT_CATEGORY}'" in view
+    assert bounds == list(AMOUNT_CATEGORIES)
+    assert f"ELSE '{TOP_AMOUNT_CATEGORY}'" in view
 
 
 def test_population_stability_index_by_hand():
-    assert dashboard_marts.population_stability([50, 50], [50, 50]) == 0.0
+    assert marts.population_stability([50, 50], [50, 50]) == 0.0
     # (0.2 - 0.8) ln(0.2 / 0.8) + (0.8 - 0.2) ln(0.8 / 0.2) = 1.2 ln 4
-    assert dashboard_marts.population_stability([80, 20], [20, 80]) == pytest.approx(1.2 * math.log(4))
+    assert marts.population_stability([80, 20], [20, 80]) == pytest.approx(1.2 * math.log(4))
     # An empty bin counts as a share of 1e-4 instead of dividing by zero.
-    assert dashboard_marts.population_stability([100, 0], [50, 50]) == pytest.approx(
+    assert marts.population_stability([100, 0], [50, 50]) == pytest.approx(
         (0.5 - 1.0) * math.log(0.5) + (0.5 - 1e-4) * math.log(0.5 / 1e-4)
     )
 
 
 @pytest.mark.spark
-def test_activity_mart_sums_per_customer_day_and_attributes(spark):
+def test_activity_mart_keeps_what_the_dashboards_filter_and_sum(spark):
     transactions = spark.createDataFrame(
         [
             ("C1", date(2016, 8, 1), "DELHI", "M", 30, 100.00, 1000.0),
             ("C1", date(2016, 8, 1), "DELHI", "M", 30, 200.00, None),
             ("C1", date(2016, 8, 1), "DELHI", "M", 30, 5000.00, 900.0),
             ("C2", date(2016, 8, 2), "PUNE", "F", None, 499.99, 50.0),
-            ("C3", date(2016, 10, 22), "PUNE", "F", 70, 10.00, 5.0),  # after the snapshot: left out
         ],
         "customer_id string, txn_date date, city string, gender string, age_at_txn int, amount double, account_balance double",
     )
-    segments = spark.createDataFrame([("C1", 4)], "customer_id string, segment_id int")
-    rows = {
-        (r["city"], r["age_band"], r["amount_category"], r["segment_id"]): (r["transactions"], r["amount"], r["balance_sum"], r["balance_count"])
-        for r in dashboard_marts.activity(transactions, segments, "2016-10-21").collect()
-    }
-    assert rows == {
-        ("DELHI", "25-34", "Low", 4): (2, 300.0, 1000.0, 1),
-        ("DELHI", "25-34", "High", 4): (1, 5000.0, 900.0, 1),
-        ("PUNE", "unknown", "Low", dashboard_marts.NOT_SCORED): (1, 499.99, 50.0, 1),
-    }
+    rows = sorted(
+        (r["city"], r["age_band"], r["amount_category"], r["transactions"], r["amount"], r["balance_sum"], r["balance_count"])
+        for r in marts.activity(transactions, "secret").collect()
+    )
+    # One row per transaction; a missing balance sums as 0 and is not counted.
+    assert rows == [
+        ("DELHI", "25-34", "High", 1, 5000.0, 900.0, 1),
+        ("DELHI", "25-34", "Low", 1, 100.0, 1000.0, 1),
+        ("DELHI", "25-34", "Low", 1, 200.0, 0.0, 0),
+        ("PUNE", "unknown", "Low", 1, 499.99, 50.0, 1),
+    ]
+
+
+@pytest.mark.spark
+def test_the_customer_key_is_a_keyed_hash_that_needs_the_secret(spark):
+    import hashlib
+
+    frame = spark.createDataFrame([("C1234567",)], "customer_id string")
+    (key,) = frame.select(marts.customer_key(frame.customer_id, "s3cret")).first()
+    # By hand: the first 15 hex digits of SHA-256 over "secret:id".
+    assert key == int(hashlib.sha256(b"s3cret:C1234567").hexdigest()[:15], 16)
+    (other,) = frame.select(marts.customer_key(frame.customer_id, "other")).first()
+    assert other != key
 
 
 @pytest.mark.spark
 def test_feature_drift_bins_by_the_reference_deciles_and_sees_a_shift(spark):
-    reference = spark.createDataFrame([(float(v),) * 4 for v in range(1, 101)], list(dashboard_marts.segmentation.INPUT_COLUMNS))
+    reference = spark.createDataFrame([(float(v),) * 4 for v in range(1, 101)], list(INPUT_COLUMNS))
     # recency_days moved to the top decile; the other inputs did not move.
     current = spark.createDataFrame(
         [(float(95 + i % 6), float(v), float(v), float(v)) for i, v in enumerate(range(1, 101))],
-        list(dashboard_marts.segmentation.INPUT_COLUMNS),
+        list(INPUT_COLUMNS),
     )
     edges = [10.0 * k for k in range(1, 10)]  # deciles of 1..100
-    assert dashboard_marts.binned_counts(reference, "recency_days", edges) == [10] * 10
-    assert dashboard_marts.binned_counts(current, "recency_days", edges) == [0] * 9 + [100]
-    drift = {feature: (psi, bins) for feature, psi, bins in dashboard_marts.feature_drift(reference, current)}
+    assert marts.binned_counts(reference, {"recency_days": edges}) == {"recency_days": [10] * 10}
+    assert marts.binned_counts(current, {"recency_days": edges}) == {"recency_days": [0] * 9 + [100]}
+    drift = {feature: (psi, bins) for feature, psi, bins in marts.feature_drift(marts.drift_reference(reference), current)}
     # Nine bins fell from 10% to the 1e-4 floor, one rose from 10% to 100%.
     shifted = 9 * (1e-4 - 0.1) * math.log(1e-4 / 0.1) + (1.0 - 0.1) * math.log(1.0 / 0.1)
     assert drift["recency_days"] == (pytest.approx(shifted), 10)

@@ -1,4 +1,4 @@
-"""The ETL and features jobs end to end on files: real rows, dirty rows, reruns, failures."""
+"""The ETL and snapshot jobs end to end on files: real rows, dirty rows, reruns, failures."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from bankseg.layout import DataLayout
-from jobs import customer_features
-from jobs import etl_transactions as etl
+from bankseg import snapshot as customer_snapshot
+from bankseg import etl
+from jobs import daily_pipeline
 
 pytestmark = pytest.mark.spark
 
@@ -63,6 +64,14 @@ def published_files(root: str) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in Path(root).rglob("*.parquet"))
 
 
+def curated(spark, layout: DataLayout):
+    return spark.read.parquet(*[layout.batch(date).transactions for date in layout.batch_dates()])
+
+
+def staged_parquet(layout: DataLayout) -> list[Path]:
+    return list(Path(layout.warehouse, "_staging").rglob("*.parquet"))
+
+
 @pytest.fixture
 def layout(tmp_path) -> DataLayout:
     return DataLayout(str(tmp_path / "data"))
@@ -70,94 +79,100 @@ def layout(tmp_path) -> DataLayout:
 
 def test_dirty_file_every_row_accounted_for(spark, layout):
     land(layout, RUN_DATE, "dirty", DIRTY_LINES)
-    record = etl.run(spark, layout, RUN_DATE)
+    record = etl.publish_batch(spark, layout, RUN_DATE)
     assert record["rows_in"] == len(DIRTY_LINES)
     assert record["rows_curated"] == EXPECTED_CURATED
     assert record["quarantine_by_reason"] == EXPECTED_REASONS
     # Every phase is timed, and the phases are a part of the job's time.
     phases = record["phase_seconds"]
-    assert list(phases) == ["count_input", "parse", "batch_checks", "write_curated_and_quarantine", "reconcile", "publish"]
+    assert list(phases) == ["parse", "batch_checks", "write_curated_and_quarantine", "reconcile", "index_and_activity", "gates", "publish"]
     assert all(seconds >= 0 for seconds in phases.values()) and sum(phases.values()) <= record["seconds"] + 0.5
-    curated = spark.read.parquet(layout.curated_transactions)
-    assert sorted(r[0] for r in curated.select("transaction_id").collect()) == ["T1", "T2", "T3", "T4", "T5"]
-    quarantine = spark.read.parquet(layout.quarantine)
+    batch = layout.batch(RUN_DATE)
+    assert sorted(r[0] for r in spark.read.parquet(batch.transactions).select("transaction_id").collect()) == ["T1", "T2", "T3", "T4", "T5"]
+    quarantine = spark.read.parquet(batch.quarantine)
     assert quarantine.count() == sum(EXPECTED_REASONS.values())
     malformed = [r["raw_record"] for r in quarantine.where("reason = 'MALFORMED_ROW'").collect()]
     assert all(text.startswith(("T9,", "T10,")) for text in malformed)
-    assert not list(Path(layout.staging).rglob("*.parquet")), "staging must be empty after a run"
+    # The ID index holds exactly the curated IDs, sorted by number.
+    index = [tuple(r) for r in spark.read.parquet(batch.transaction_ids).collect()]
+    assert index == [("T1", 1), ("T2", 2), ("T3", 3), ("T4", 4), ("T5", 5)]
+    assert not staged_parquet(layout), "staging must be empty after a run"
 
 
 def test_rerun_is_idempotent_and_replaces_the_dates_partitions(spark, layout):
     land(layout, RUN_DATE, "dirty", DIRTY_LINES)
-    etl.run(spark, layout, RUN_DATE)
-    first = spark.read.parquet(layout.curated_transactions).orderBy("transaction_id").collect()
-    etl.run(spark, layout, RUN_DATE)
-    assert spark.read.parquet(layout.curated_transactions).orderBy("transaction_id").collect() == first
+    etl.publish_batch(spark, layout, RUN_DATE)
+    first = curated(spark, layout).orderBy("transaction_id").collect()
+    etl.publish_batch(spark, layout, RUN_DATE)
+    assert curated(spark, layout).orderBy("transaction_id").collect() == first
 
     # The day's file is corrected to a single row: the rerun must drop every row it no longer has.
     shutil.rmtree(layout.landing_for(RUN_DATE))
-    land(layout, RUN_DATE, "corrected", ["T20,C1234567,10/1/94,F,PUNE,1.00,5/9/16,101010,5"])
-    record = etl.run(spark, layout, RUN_DATE)
+    land(layout, RUN_DATE, "corrected", ["T20,C1234567,10/1/94,F,PUNE,1000.00,5/9/16,101010,500"])
+    record = etl.publish_batch(spark, layout, RUN_DATE)
     assert (record["rows_in"], record["rows_curated"], record["rows_quarantined"]) == (1, 1, 0)
-    assert [r[0] for r in spark.read.parquet(layout.curated_transactions).select("transaction_id").collect()] == ["T20"]
-    assert published_files(layout.curated_transactions)[0].startswith("txn_date=2016-09-05/ingest_date=2016-10-21/")
-    assert not Path(layout.quarantine, f"ingest_date={RUN_DATE}").exists()
+    assert [(r[0], str(r[1])) for r in curated(spark, layout).select("transaction_id", "txn_date").collect()] == [("T20", "2016-09-05")]
+    assert spark.read.parquet(layout.batch(RUN_DATE).quarantine).count() == 0
 
 
 def test_another_days_batch_leaves_earlier_batches_alone(spark, layout):
-    land(layout, "2016-08-02", "day1", ["T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,25"])
-    land(layout, "2016-08-03", "day2", ["T2,C2142763,4/4/57,M,JHAJJAR,2270.69,3/8/16,141858,27999"])
-    etl.run(spark, layout, "2016-08-02")
-    etl.run(spark, layout, "2016-08-03")
-    etl.run(spark, layout, "2016-08-02")
-    rows = spark.read.parquet(layout.curated_transactions).orderBy("transaction_id").collect()
-    assert [(r["transaction_id"], str(r["ingest_date"])) for r in rows] == [("T1", "2016-08-02"), ("T2", "2016-08-03")]
+    land(layout, "2016-08-02", "day1", ["T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,250"])
+    land(layout, "2016-08-03", "day2", ["T2,C2142763,4/4/57,M,JHAJJAR,2270.69,3/8/16,141858,2799"])
+    etl.publish_batch(spark, layout, "2016-08-02")
+    etl.publish_batch(spark, layout, "2016-08-03")
+    etl.publish_batch(spark, layout, "2016-08-02")
+    assert batches_and_ids(spark, layout) == [("2016-08-02", ["T1"]), ("2016-08-03", ["T2"])]
 
 
 def test_a_transaction_delivered_again_on_another_day_is_quarantined(spark, layout):
-    t1 = "T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,25"
+    # Amounts and balances the curated gate accepts even for a one-row batch (it checks their medians).
+    t1 = "T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,250"
     land(layout, "2016-08-02", "day1", [t1])
-    land(layout, "2016-08-03", "day2", [t1, "T2,C2142763,4/4/57,M,JHAJJAR,2270.69,3/8/16,141858,27999"])
-    etl.run(spark, layout, "2016-08-02")
-    day2 = etl.run(spark, layout, "2016-08-03")
+    land(layout, "2016-08-03", "day2", [t1, "T2,C2142763,4/4/57,M,JHAJJAR,2270.69,3/8/16,141858,2799"])
+    etl.publish_batch(spark, layout, "2016-08-02")
+    day2 = etl.publish_batch(spark, layout, "2016-08-03")
     assert (day2["rows_curated"], day2["quarantine_by_reason"]) == (1, {"ALREADY_LOADED": 1})
     # Rerunning day 1 is not a re-delivery: its own earlier output does not count.
-    day1 = etl.run(spark, layout, "2016-08-02")
+    day1 = etl.publish_batch(spark, layout, "2016-08-02")
     assert (day1["rows_curated"], day1["rows_quarantined"]) == (1, 0)
-    rows = spark.read.parquet(layout.curated_transactions).orderBy("transaction_id").collect()
-    assert [(r["transaction_id"], str(r["ingest_date"])) for r in rows] == [("T1", "2016-08-02"), ("T2", "2016-08-03")]
+    assert batches_and_ids(spark, layout) == [("2016-08-02", ["T1"]), ("2016-08-03", ["T2"])]
+
+
+def batches_and_ids(spark, layout: DataLayout) -> list[tuple[str, list[str]]]:
+    return [(date, sorted(r[0] for r in spark.read.parquet(layout.batch(date).transactions).select("transaction_id").collect()))
+            for date in layout.batch_dates()]
 
 
 def test_gzip_landing_file_is_read(spark, layout):
     land(layout, RUN_DATE, "dirty", DIRTY_LINES, compress=True)
-    record = etl.run(spark, layout, RUN_DATE)
+    record = etl.publish_batch(spark, layout, RUN_DATE)
     assert (record["rows_in"], record["rows_curated"]) == (len(DIRTY_LINES), EXPECTED_CURATED)
 
 
 def test_a_failed_run_publishes_nothing_and_keeps_the_previous_output(spark, layout):
     land(layout, RUN_DATE, "dirty", DIRTY_LINES)
-    etl.run(spark, layout, RUN_DATE)
-    before = published_files(layout.curated_transactions)
+    etl.publish_batch(spark, layout, RUN_DATE)
+    before = published_files(layout.batch(RUN_DATE).root)
     bad = Path(layout.landing_for(RUN_DATE)) / "renamed.csv"
     bad.write_text(HEADER.replace("CustomerID", "CustID") + "\nT99,C1,1/1/90,M,PUNE,1,2/8/16,1,1\n")
-    with pytest.raises(etl.LandingError, match="renamed.csv: header is"):
-        etl.run(spark, layout, RUN_DATE)
-    assert published_files(layout.curated_transactions) == before
-    assert not list(Path(layout.staging).rglob("*.parquet"))
+    record = etl.publish_batch(spark, layout, RUN_DATE)
+    assert not record["published"] and record["gate"] == "raw_transactions"
+    assert published_files(layout.batch(RUN_DATE).root) == before
+    assert not staged_parquet(layout)
 
 
 def test_leftovers_of_a_killed_attempt_are_swept(spark, layout):
-    leftover = Path(layout.staging, "etl_transactions", RUN_DATE, "killed-attempt", "curated", "part-0.parquet")
+    leftover = Path(layout.warehouse, "_staging", "etl_transactions", RUN_DATE, "killed-attempt", "unit", "transactions", "part-0.parquet")
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"half-written")
     land(layout, RUN_DATE, "dirty", DIRTY_LINES)
-    assert etl.run(spark, layout, RUN_DATE)["rows_curated"] == EXPECTED_CURATED
+    assert etl.publish_batch(spark, layout, RUN_DATE)["rows_curated"] == EXPECTED_CURATED
     assert not leftover.exists()
 
 
 def test_missing_landing_folder_says_where_to_put_files(spark, layout):
     with pytest.raises(etl.LandingError, match="put \\*.csv or \\*.csv.gz files in .*landing/2016-10-21"):
-        etl.run(spark, layout, RUN_DATE)
+        etl.publish_batch(spark, layout, RUN_DATE)
 
 
 def test_real_kaggle_sample_unchanged(spark, layout, real_sample):
@@ -167,52 +182,53 @@ def test_real_kaggle_sample_unchanged(spark, layout, real_sample):
     with real_sample.open(newline="") as handle:
         raw = list(csv.DictReader(handle))
 
-    record = etl.run(spark, layout, RUN_DATE)
+    record = etl.publish_batch(spark, layout, RUN_DATE)
     assert record["rows_in"] == len(raw) == 7000
     assert record["rows_curated"] + record["rows_quarantined"] == 7000
     assert record["rows_quarantined"] == 0  # the first 7,000 real rows are all usable
 
-    curated = spark.read.parquet(layout.curated_transactions)
-    status = {r["dob_status"]: r["count"] for r in curated.groupBy("dob_status").count().collect()}
+    rows = curated(spark, layout)
+    status = {r["dob_status"]: r["count"] for r in rows.groupBy("dob_status").count().collect()}
     assert status["sentinel"] == sum(r["CustomerDOB"] == "1/1/1800" for r in raw)
     assert status["missing"] == sum(r["CustomerDOB"] == "nan" for r in raw)
-    genders = {r["gender"]: r["count"] for r in curated.groupBy("gender").count().collect()}
+    genders = {r["gender"]: r["count"] for r in rows.groupBy("gender").count().collect()}
     assert genders == {
         "M": sum(r["CustGender"] == "M" for r in raw),
         "F": sum(r["CustGender"] == "F" for r in raw),
         "unknown": sum(r["CustGender"] not in ("M", "F") for r in raw),
     }
-    bounds = curated.selectExpr("min(txn_date)", "max(txn_date)").first()
+    bounds = rows.selectExpr("min(txn_date)", "max(txn_date)").first()
     # Day-first parsing keeps every date inside the file's range; month-first would give 2016-01-08 .. 2016-12-09.
     assert bounds[0] >= dt.date(2016, 8, 1)
     assert bounds[1] <= dt.date(2016, 10, 21)
-    first = curated.where("transaction_id = 'T1'").first()
+    first = rows.where("transaction_id = 'T1'").first()
     assert (str(first["txn_date"]), str(first["customer_dob"]), first["city"]) == ("2016-08-02", "1994-01-10", "JAMSHEDPUR")
 
-    features = customer_features.run(spark, layout, RUN_DATE)
-    assert features["customers"] == len({r["CustomerID"] for r in raw})
-    assert features["transactions_used"] == 7000
+    snapshot = customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+    assert snapshot["customers"] == len({r["CustomerID"] for r in raw})
+    assert snapshot["transactions_used"] == 7000
 
 
-def test_features_of_a_day_without_curated_rows_are_an_empty_snapshot(spark, layout):
+def test_a_batch_with_no_usable_row_stops_at_the_curated_gate(spark, layout):
     land(layout, RUN_DATE, "all_bad", ["T9,C1010014,5/5/85,M,DELHI,100.00,2/8/16"])
-    assert etl.run(spark, layout, RUN_DATE)["rows_curated"] == 0
-    record = customer_features.run(spark, layout, RUN_DATE)
-    assert (record["customers"], record["transactions_used"]) == (0, 0)
-    assert not list(Path(layout.customer_features).rglob("*.parquet"))
+    record = etl.publish_batch(spark, layout, RUN_DATE)
+    assert (record["published"], record["gate"], record["rows_quarantined"]) == (False, "curated_transactions", 1)
+    assert layout.batch_dates() == []
+    # Kept for inspection, out of readers' way.
+    assert spark.read.parquet(str(Path(record["rejected_to"]) / "quarantine")).count() == 1
 
 
 def test_features_ignore_batches_delivered_after_the_snapshot_date(spark, layout):
-    land(layout, "2016-08-02", "day1", ["T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,25"])
-    land(layout, "2016-08-05", "late", ["T2,C2142763,4/4/57,M,JHAJJAR,2270.69,1/8/16,141858,27999"])
-    etl.run(spark, layout, "2016-08-02")
-    etl.run(spark, layout, "2016-08-05")  # a late delivery of a 1 August transaction
-    assert customer_features.run(spark, layout, "2016-08-02")["customers"] == 1
-    assert customer_features.run(spark, layout, "2016-08-05")["customers"] == 2
+    land(layout, "2016-08-02", "day1", ["T1,C5841053,10/1/94,F,JAMSHEDPUR,17819.05,2/8/16,143207,250"])
+    land(layout, "2016-08-05", "late", ["T2,C2142763,4/4/57,M,JHAJJAR,2270.69,1/8/16,141858,2799"])
+    etl.publish_batch(spark, layout, "2016-08-02")
+    etl.publish_batch(spark, layout, "2016-08-05")  # a late delivery of a 1 August transaction
+    assert customer_snapshot.publish_snapshot(spark, layout, "2016-08-02")["customers"] == 1
+    assert customer_snapshot.publish_snapshot(spark, layout, "2016-08-05")["customers"] == 2
 
 
 @pytest.mark.parametrize("bad_date", ["2016-8-2", "21/10/2016", "yesterday"])
 def test_a_run_date_that_is_not_iso_is_refused(bad_date, capsys):
     with pytest.raises(SystemExit):
-        etl.main(["--run-date", bad_date, "--data-dir", "/nonexistent"])
+        daily_pipeline.main(["--run-date", bad_date, "--data-dir", "/nonexistent"])
     assert "is not a date in the form YYYY-MM-DD" in capsys.readouterr().err

@@ -29,8 +29,11 @@ from bankseg.hive import (
 )
 from bankseg.layout import DataLayout
 from bankseg.standalone_cluster import free_port
-from jobs import customer_features, score_customers, train_segmentation
-from jobs import etl_transactions as etl
+from bankseg.features import age_band
+from bankseg.training_parameters import TrainingParameters
+from bankseg import snapshot as customer_snapshot
+from jobs import train_segmentation
+from bankseg import etl
 from conftest import is_loopback, listening_sockets
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(600)]
@@ -84,21 +87,24 @@ def land(layout: DataLayout, lines: list[str]) -> None:
 
 
 def run_jobs(spark, layout: DataLayout) -> None:
-    etl.run(spark, layout, RUN_DATE)
-    customer_features.run(spark, layout, RUN_DATE)
+    assert etl.publish_batch(spark, layout, RUN_DATE)["published"]
     # The segment tables need a champion model: a small KMeans-only training the first time.
     try:
         tracking.champion_version(layout)
     except tracking.NoChampionError:
-        trained = train_segmentation.run(
-            spark, layout, RUN_DATE, k_min=2, k_max=3, chosen_k=3, algorithms="kmeans", sample_size=1_000
-        )
-        tracking.promote(layout, trained["model_version"])
-    score_customers.run(spark, layout, RUN_DATE)
+        assert customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)["published"]
+        small = TrainingParameters(k_min=2, k_max=3, chosen_k=3, algorithms=("kmeans",), evaluation_customers=500)
+        tracking.promote(layout, train_segmentation.run(spark, layout, RUN_DATE, small)["model_version"])
+    assert customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)["model_version"]
 
 
-def parquet_rows(spark, path: str) -> int:
-    return spark.read.parquet(path).count()
+def parquet_rows(spark, table: ExternalTable, layout: DataLayout) -> int:
+    """Rows of the table's dataset in every published unit."""
+    return sum(spark.read.parquet(table.location(layout, date)).count() for date in table.published_dates(layout))
+
+
+def curated(spark, layout: DataLayout):
+    return spark.read.parquet(*[layout.batch(date).transactions for date in layout.batch_dates()])
 
 
 @pytest.fixture(scope="module")
@@ -161,14 +167,15 @@ def test_tables_views_and_the_run_partitions_are_registered(registered, hiveserv
     assert tables_and_views == sorted([table.name for table in TABLES] + VIEWS)
     assert sorted(row[1] for row in query(hiveserver2, "SHOW VIEWS IN bank")) == sorted(VIEWS)
     for table in TABLES:
-        on_disk = sorted(
-            str(path.relative_to(table.location(layout)))
-            for path in Path(table.location(layout)).glob(table.run_partitions.format(run_date=RUN_DATE))
-        )
-        assert on_disk, f"the jobs wrote nothing to {table.name}"
+        assert list(Path(table.location(layout, RUN_DATE)).glob("*.parquet")), f"the jobs wrote nothing to {table.name}"
         # The .hql files declare exactly the columns and types the jobs write.
         assert registered["tables"][table.name]["columns_added"] == [], table.name
-        assert registered["tables"][table.name]["partitions_added"] == on_disk
+        assert registered["tables"][table.name]["partitions_added"] == [RUN_DATE]
+        # Each partition is the published folder of its date.
+        described = query(hiveserver2, f"DESCRIBE TABLE EXTENDED {table.qualified_name} PARTITION ({table.partition_spec(RUN_DATE)})")
+        # The partition's own location comes first, then the table's.
+        location = next(row[1] for row in described if row[0] == "Location")
+        assert location.rstrip("/").endswith(table.location(layout, RUN_DATE).rstrip("/")), (table.name, location)
 
 
 def test_every_table_view_and_column_has_a_comment(registered, hiveserver2):
@@ -183,19 +190,17 @@ def test_every_table_view_and_column_has_a_comment(registered, hiveserver2):
 
 def test_counts_equal_the_parquet_outputs(registered, hiveserver2, spark, layout):
     for table in TABLES:
-        assert registered_rows(hiveserver2, table) == parquet_rows(spark, table.location(layout)), table.name
+        assert registered_rows(hiveserver2, table) == parquet_rows(spark, table, layout), table.name
 
-    curated = spark.read.parquet(layout.curated_transactions)
-    expected = tuple(curated.agg(F.count("*"), F.sum("amount")).first())
+    expected = tuple(curated(spark, layout).agg(F.count("*"), F.sum("amount")).first())
     for view in SPEND_VIEWS:
         assert query(hiveserver2, f"SELECT sum(transactions), sum(amount_total) FROM bank.{view}")[0] == expected, view
-    features = spark.read.parquet(layout.customer_features)
-    newest_snapshot = features.where(F.col("snapshot_date") == features.agg(F.max("snapshot_date")).first()[0])
+    newest_snapshot = spark.read.parquet(layout.snapshot(layout.snapshot_dates()[-1]).customer_features)
     assert query(hiveserver2, "SELECT count(*) FROM bank.v_customers")[0][0] == newest_snapshot.count()
 
 
 def test_spend_by_city_answers_the_dashboard_question(registered, hiveserver2, spark, layout):
-    by_city = spark.read.parquet(layout.curated_transactions).groupBy("city").agg(
+    by_city = curated(spark, layout).groupBy("city").agg(
         F.countDistinct("customer_id"), F.count("*"), F.sum("amount")
     )
     answer = query(hiveserver2, "SELECT city, customers, transactions, amount_total FROM bank.v_spend_by_city")
@@ -207,9 +212,7 @@ def test_views_show_age_bands_never_birth_dates(registered, hiveserver2, spark, 
         columns = [row[0] for row in query(hiveserver2, f"DESCRIBE TABLE bank.{view}")]
         assert not [c for c in columns if "dob" in c or "birth" in c or c in ("age", "age_at_txn")], view
     # The view's age bands are the features job's, transaction by transaction.
-    expected = spark.read.parquet(layout.curated_transactions).select(
-        "transaction_id", customer_features.age_band(F.col("age_at_txn"))
-    )
+    expected = curated(spark, layout).select("transaction_id", age_band(F.col("age_at_txn")))
     assert sorted(query(hiveserver2, "SELECT transaction_id, age_band FROM bank.v_transactions")) == sorted(
         tuple(row) for row in expected.collect()
     )
@@ -280,8 +283,7 @@ def test_a_changed_view_file_replaces_that_view_only(registered, hiveserver2, la
 
 def test_a_rerun_that_replaced_the_dates_files_is_registered(registered, hiveserver2, spark, layout, generated_lines):
     dates = sorted({fields[6] for fields in csv.reader(io.StringIO("\n".join(generated_lines)))})
-    # The corrected delivery lacks one transaction date: the rerun replaces every file of the run
-    # and removes that date's partition.
+    # The corrected delivery lacks one transaction date: the rerun replaces the batch whole.
     dropped_date = dates[0]
     kept_lines = [line for line in generated_lines if next(csv.reader([line]))[6] != dropped_date]
     land(layout, kept_lines + BAD_LINES)
@@ -289,23 +291,22 @@ def test_a_rerun_that_replaced_the_dates_files_is_registered(registered, hiveser
 
     result = register_run(RUN_DATE, layout)
 
-    dropped = result["tables"]["transactions"]["partitions_dropped"]
-    assert len(dropped) == 1 and dropped[0].endswith(f"/ingest_date={RUN_DATE}")
+    assert result["tables"]["transactions"] == {"columns_added": [], "partitions_added": [], "partitions_dropped": [], "partitions": 1}
     for table in TABLES:
-        assert registered_rows(hiveserver2, table) == parquet_rows(spark, table.location(layout)), table.name
+        assert registered_rows(hiveserver2, table) == parquet_rows(spark, table, layout), table.name
+    assert query(hiveserver2, "SELECT count(*) FROM bank.transactions")[0][0] == len(kept_lines)
 
 
 def test_a_new_parquet_column_is_added_without_losing_data(registered, hiveserver2, spark, layout):
     next_date = "2016-10-22"
     earlier_rows = query(hiveserver2, "SELECT count(*) FROM bank.customer_features")[0][0]
-    snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
-    with_new_column = snapshot.withColumn("loyalty_score", F.lit(0.5))
-    with_new_column.write.parquet(f"{layout.customer_features}/snapshot_date={next_date}")
+    snapshot = spark.read.parquet(layout.snapshot(RUN_DATE).customer_features)
+    publish_copy_of_snapshot(layout, next_date, lambda folder: snapshot.withColumn("loyalty_score", F.lit(0.5)).write.parquet(folder))
 
     result = register_run(next_date, layout)
 
     assert result["tables"]["customer_features"]["columns_added"] == ["loyalty_score"]
-    assert result["tables"]["customer_features"]["partitions_added"] == [f"snapshot_date={next_date}"]
+    assert result["tables"]["customer_features"]["partitions_added"] == [next_date]
     scores_per_snapshot = "SELECT CAST(snapshot_date AS STRING), count(loyalty_score) FROM bank.customer_features"
     counts = dict(query(hiveserver2, f"{scores_per_snapshot} GROUP BY snapshot_date"))
     assert counts == {RUN_DATE: 0, next_date: snapshot.count()}
@@ -316,16 +317,23 @@ def test_a_new_parquet_column_is_added_without_losing_data(registered, hiveserve
 
 def test_a_changed_column_type_is_refused_and_nothing_of_the_date_registered(registered, hiveserver2, spark, layout):
     bad_date = "2016-10-23"
-    bad_snapshot = f"{layout.customer_features}/snapshot_date={bad_date}"
-    snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
-    snapshot.withColumn("frequency", F.col("frequency").cast("string")).write.parquet(bad_snapshot)
+    snapshot = spark.read.parquet(layout.snapshot(RUN_DATE).customer_features)
+    publish_copy_of_snapshot(layout, bad_date, lambda folder: snapshot.withColumn("frequency", F.col("frequency").cast("string")).write.parquet(folder))
     try:
         with pytest.raises(HiveRegistrationError, match="frequency is bigint in the table but string in the files"):
             register_run(bad_date, layout)
         partitions = [row[0] for row in query(hiveserver2, "SHOW PARTITIONS bank.customer_features")]
         assert f"snapshot_date={bad_date}" not in partitions
     finally:
-        shutil.rmtree(bad_snapshot)
+        shutil.rmtree(layout.snapshot(bad_date).root)
+
+
+def publish_copy_of_snapshot(layout: DataLayout, date: str, write_features) -> None:
+    """A snapshot of ``date``: the run date's folder with its features written by ``write_features``."""
+    target = Path(layout.snapshot(date).root)
+    shutil.copytree(layout.snapshot(RUN_DATE).root, target)
+    shutil.rmtree(target / "customer_features")
+    write_features(str(target / "customer_features"))
 
 
 def test_tables_survive_a_restart(registered, hiveserver2, layout):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pytest
 
-from bankseg import quality, segmentation, synthetic
+from bankseg import quality, synthetic
 from bankseg.layout import DataLayout
+from bankseg.model_spec import MODEL_INPUTS
 from bankseg.run_records import write_run_record
-from jobs import customer_features, validate_layer
-from jobs import etl_transactions as etl
+from bankseg import snapshot as customer_snapshot
+from bankseg import etl
 
 RUN_DATE = "2016-10-21"
 GENERATED_ROWS = 2_000
@@ -44,7 +44,7 @@ def test_every_model_input_is_guarded_against_nulls():
         for e in expectations
         if e["type"] == "expect_column_values_to_not_be_null" and e["severity"] == quality.CRITICAL
     }
-    for spec in segmentation.MODEL_INPUTS:
+    for spec in MODEL_INPUTS:
         assert spec.column in not_null, f"model input {spec.column} has no critical null check"
         # Inputs the model imputes may be null for a few customers; the others never.
         assert (0.98 <= not_null[spec.column] < 1) if spec.impute else not_null[spec.column] == 1.0, spec
@@ -73,8 +73,8 @@ def test_raw_row_band_follows_the_latest_earlier_run(tmp_path):
         "min_rows_vs_previous_run": 0,
         "max_rows_vs_previous_run": None,
     }
-    for run_date, rows in (("2016-10-18", 50), ("2016-10-19", 1000), ("2016-10-22", 7)):
-        write_run_record(layout.run_record(run_date, "etl_transactions"), {"rows_in": rows})
+    for run_date, rows, published in (("2016-10-18", 50, True), ("2016-10-19", 1000, True), ("2016-10-20", 9, False), ("2016-10-22", 7, True)):
+        write_run_record(layout.run_record(run_date, "etl_transactions"), {"rows_in": rows, "published": published})
     assert quality.suite_parameters(layout, "raw", "2016-10-21") == {
         "min_rows_vs_previous_run": 200,
         "max_rows_vs_previous_run": 5001,
@@ -105,34 +105,34 @@ def failed(report: dict) -> list[tuple[str, str]]:
     return sorted((check["column"], check["expectation"]) for check in report["critical_failures"])
 
 
+def reports(layout: DataLayout, *layers: str) -> dict[str, dict]:
+    return {layer: quality.read_report(layout, RUN_DATE, layer) for layer in layers}
+
+
 @pytest.fixture(scope="module")
 def good_run(spark, tmp_path_factory):
+    """The real jobs on generated rows: every gate runs inside its job, on the staged output."""
     tmp_path = tmp_path_factory.mktemp("good")
     layout = DataLayout(str(tmp_path / "data"))
     land(layout, *generated_rows(tmp_path))
-    reports = {"raw": validate_layer.run(spark, layout, RUN_DATE, "raw")}
-    etl.run(spark, layout, RUN_DATE)
-    reports["curated"] = validate_layer.run(spark, layout, RUN_DATE, "curated")
-    customer_features.run(spark, layout, RUN_DATE)
-    reports["features"] = validate_layer.run(spark, layout, RUN_DATE, "features")
-    return layout, reports
+    assert etl.publish_batch(spark, layout, RUN_DATE)["published"]
+    assert customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)["published"]
+    return layout, reports(layout, "raw", "curated", "features")
 
 
 @pytest.mark.spark
 def test_good_data_passes_every_gate_without_warnings(good_run):
-    layout, reports = good_run
-    for layer, report in reports.items():
+    layout, found = good_run
+    for layer, report in found.items():
         assert (report["success"], report["critical_failures"], report["warnings"]) == (True, [], []), layer
         assert report["passed"] == report["evaluated"] == len(quality.load_suite_definition(report["suite"])["expectations"])
-        saved = json.loads(quality.report_path(layout, RUN_DATE, layer).read_text())
-        assert saved["passed"] == report["passed"]
-    assert reports["raw"]["rows"] == f"{GENERATED_ROWS:,}"
+    assert (found["raw"]["rows"], found["curated"]["rows"]) == (GENERATED_ROWS, GENERATED_ROWS)
 
 
 @pytest.mark.spark
 def test_results_are_kept_and_data_docs_are_built(good_run):
-    layout, reports = good_run
-    docs_index = Path(reports["curated"]["data_docs"].removeprefix("file://"))
+    layout, found = good_run
+    docs_index = Path(found["curated"]["data_docs"].removeprefix("file://"))
     assert docs_index.is_file() and docs_index.is_relative_to(Path(layout.quality))
     pages = "".join(path.read_text() for path in docs_index.parent.rglob("*.html"))
     assert all(suite in pages for suite in quality.SUITES.values())
@@ -141,36 +141,27 @@ def test_results_are_kept_and_data_docs_are_built(good_run):
 
 
 @pytest.mark.spark
-def test_a_renamed_column_fails_the_raw_gate_and_says_which(spark, tmp_path):
+def test_the_data_docs_keep_a_bounded_number_of_runs(good_run, monkeypatch):
+    layout, _ = good_run
+    folder = Path(layout.quality) / "gx" / "uncommitted" / "validations" / "raw_transactions"
+    for index in range(4):  # older runs of the suite, as earlier days leave them
+        (folder / f"old-run-{index}").mkdir()
+    quality.prune_validation_results(layout, "raw_transactions", keep=2)
+    assert len([child for child in folder.iterdir() if child.is_dir()]) == 2
+
+
+@pytest.mark.spark
+def test_a_renamed_column_stops_the_batch_at_the_raw_gate_and_says_which(spark, tmp_path):
     layout = DataLayout(str(tmp_path / "data"))
     header, rows = generated_rows(tmp_path)
     land(layout, [name.replace("CustomerDOB", "DOB") for name in header], rows)
-    report = validate_layer.run(spark, layout, RUN_DATE, "raw")
-    assert not report["success"]
+    record = etl.publish_batch(spark, layout, RUN_DATE)
+    assert not record["published"] and layout.batch_dates() == []
+    report = quality.read_report(layout, RUN_DATE, "raw")
     assert failed(report) == [("(table)", "table_columns_to_match_ordered_list")]
     summary = quality.format_report(report)
     assert "CRITICAL  (table)" in summary and "'DOB'" in summary
     assert "results     " in summary and "Data Docs   file://" in summary
-
-
-@pytest.mark.spark
-def test_a_header_only_delivery_fails_the_raw_gate(spark, tmp_path):
-    layout = DataLayout(str(tmp_path / "data"))
-    land(layout, list(etl.RAW_COLUMNS), [])
-    report = validate_layer.run(spark, layout, RUN_DATE, "raw")
-    assert ("(table)", "table_row_count_to_be_between") in failed(report)
-    assert "observed: 0" in quality.format_report(report)
-
-
-@pytest.mark.spark
-def test_an_empty_file_fails_the_raw_gate_on_its_columns(spark, tmp_path):
-    layout = DataLayout(str(tmp_path / "data"))
-    Path(layout.landing_for(RUN_DATE)).mkdir(parents=True)
-    Path(layout.landing_for(RUN_DATE), "bank_transactions.csv").write_bytes(b"")
-    report = validate_layer.run(spark, layout, RUN_DATE, "raw")
-    assert {("(table)", "table_columns_to_match_ordered_list"), ("(table)", "table_row_count_to_be_between")} <= set(
-        failed(report)
-    )
 
 
 @pytest.mark.spark
@@ -180,7 +171,8 @@ def test_shifted_fields_fail_the_raw_gate_with_offending_values(spark, tmp_path)
     # One in twenty lines lost its first field: everything after it moved one column left.
     shifted = [row[1:] + [""] if index % 20 == 0 else row for index, row in enumerate(rows)]
     land(layout, header, shifted)
-    report = validate_layer.run(spark, layout, RUN_DATE, "raw")
+    assert not etl.publish_batch(spark, layout, RUN_DATE)["published"]
+    report = quality.read_report(layout, RUN_DATE, "raw")
     assert ("TransactionID", "column_values_to_match_regex") in failed(report)
     check = next(c for c in report["critical_failures"] if c["column"] == "TransactionID")
     assert check["observed"].startswith(f"{len(range(0, GENERATED_ROWS, 20))} of {GENERATED_ROWS:,} rows unexpected")
@@ -188,28 +180,41 @@ def test_shifted_fields_fail_the_raw_gate_with_offending_values(spark, tmp_path)
 
 
 @pytest.mark.spark
-def test_amounts_without_decimal_point_fail_the_curated_gate_and_the_batch_is_withdrawn(spark, tmp_path):
+def test_amounts_without_decimal_point_fail_the_curated_gate_and_nothing_is_published(spark, tmp_path):
     layout = DataLayout(str(tmp_path / "data"))
     header, rows = generated_rows(tmp_path)
     amount = header.index("TransactionAmount (INR)")
     # An export that writes paise without the decimal point: 459.00 -> 45900.
     land(layout, header, [[*row[:amount], f"{float(row[amount]):.2f}".replace(".", "")] for row in rows])
-    assert validate_layer.run(spark, layout, RUN_DATE, "raw")["success"]  # still numbers: only a parse sees it
-    etl_record = etl.run(spark, layout, RUN_DATE)
-
-    report = validate_layer.run(spark, layout, RUN_DATE, "curated")
+    record = etl.publish_batch(spark, layout, RUN_DATE)
+    assert quality.read_report(layout, RUN_DATE, "raw")["success"]  # still numbers: only a parse sees it
+    report = quality.read_report(layout, RUN_DATE, "curated")
     assert failed(report) == [("amount", "column_approximate_quantile_values_to_be_between")]
     (check,) = report["critical_failures"]
     assert check["expected"] == "q0.5 in [100, 5,000], allow_relative_error=0.001"
     # 459.00 INR read as 45900: the median moves up a hundredfold, out of the band.
     assert 100 * 300 < float(check["observed"].removeprefix("q0.5 = ").replace(",", "")) < 100 * 700
     assert "why: The real median amount is 459 INR" in quality.format_report(report)
-    # Nothing of the failed batch stays where readers look; all of it is kept aside.
-    assert not list(Path(layout.curated_transactions).rglob("*.parquet"))
-    assert not list(Path(layout.quarantine).rglob("*.parquet"))
-    rejected = spark.read.parquet(layout.rejected("curated_transactions", RUN_DATE))
-    assert rejected.count() == etl_record["rows_curated"]
-    assert [Path(p).name for p in report["withdrawn_to"]] == [RUN_DATE, RUN_DATE]
+    # Nothing of the failed batch reaches readers; all of it is kept aside for inspection.
+    assert not record["published"] and layout.batch_dates() == []
+    rejected = Path(report["rejected_to"])
+    assert spark.read.parquet(str(rejected / "transactions")).count() == record["rows_curated"] == GENERATED_ROWS
+
+
+@pytest.mark.spark
+def test_a_failed_gate_on_a_rerun_leaves_the_published_batch_as_it_was(spark, tmp_path):
+    layout = DataLayout(str(tmp_path / "data"))
+    header, rows = generated_rows(tmp_path)
+    land(layout, header, rows)
+    first = etl.publish_batch(spark, layout, RUN_DATE)
+    before = sorted(r[0] for r in spark.read.parquet(layout.batch(RUN_DATE).transactions).select("transaction_id").collect())
+    amount = header.index("TransactionAmount (INR)")
+    land(layout, header, [[*row[:amount], f"{float(row[amount]):.2f}".replace(".", "")] for row in rows])
+    assert not etl.publish_batch(spark, layout, RUN_DATE)["published"]
+    after = sorted(r[0] for r in spark.read.parquet(layout.batch(RUN_DATE).transactions).select("transaction_id").collect())
+    assert after == before and len(before) == first["rows_curated"]
+    amounts = spark.read.parquet(layout.batch(RUN_DATE).transactions).agg({"amount": "max"}).first()[0]
+    assert amounts < 1_000_000  # the published amounts are the first delivery's, not the broken rerun's
 
 
 @pytest.mark.spark
@@ -221,30 +226,23 @@ def test_warnings_are_recorded_and_do_not_fail(spark, tmp_path):
     rows = [[*row[:gender], "", *row[gender + 1 :]] if i % 20 == 0 else row for i, row in enumerate(rows)]
     unknown = sum(row[gender] not in ("M", "F") for row in rows)
     land(layout, header, rows)
-    etl.run(spark, layout, RUN_DATE)
-    report = validate_layer.run(spark, layout, RUN_DATE, "curated")
+    assert etl.publish_batch(spark, layout, RUN_DATE)["published"], "a warning keeps the batch published"
+    report = quality.read_report(layout, RUN_DATE, "curated")
     assert report["success"] and report["critical_failures"] == []
     assert [(w["column"], w["expectation"]) for w in report["warnings"]] == [("gender", "column_values_to_be_in_set")]
     assert quality.warning_texts(report) == [
         f"gender column_values_to_be_in_set: {unknown} of {GENERATED_ROWS:,} rows unexpected ({100 * unknown / GENERATED_ROWS:.3g}%)"
     ]
-    assert list(Path(layout.curated_transactions).rglob("*.parquet")), "a warning keeps the batch published"
 
 
 @pytest.mark.spark
 def test_duplicate_customers_fail_the_features_gate(spark, good_run):
     layout, _ = good_run
-    snapshot = validate_layer.features_frame(spark, layout, RUN_DATE)
+    snapshot = spark.read.parquet(layout.snapshot(RUN_DATE).customer_features)
     doubled = snapshot.unionByName(snapshot.limit(3))
     report = quality.validate(doubled, DataLayout(layout.root + "-doubled"), "features", RUN_DATE)
     assert failed(report) == [("customer_id", "column_values_to_be_unique")]
     assert len(report["critical_failures"][0]["sample"]) == 5  # both copies of a few of the three ids
-
-
-@pytest.mark.spark
-def test_a_layer_that_was_never_written_is_a_clear_error(spark, tmp_path):
-    with pytest.raises(quality.QualityError, match=r"no feature snapshot for 2016-10-21 .* run that step"):
-        validate_layer.run(spark, DataLayout(str(tmp_path / "data")), RUN_DATE, "features")
 
 
 def test_an_expectation_whose_metric_raised_shows_the_error():

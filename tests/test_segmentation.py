@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -9,7 +10,8 @@ import pandas as pd
 import pytest
 
 from bankseg import segmentation
-from bankseg.segmentation import Preprocessing, Segment, SegmentationModel
+from bankseg.model_spec import INPUT_COLUMNS
+from bankseg.segmentation import GateEvidence, Preprocessing, Segment, SegmentationParameters
 
 PREPROCESSING = Preprocessing(
     medians={"balance_latest": 999.0},
@@ -19,7 +21,7 @@ PREPROCESSING = Preprocessing(
 
 
 def customers(*rows) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(segmentation.INPUT_COLUMNS))
+    return pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
 
 
 def test_inputs_are_logged_imputed_and_scaled():
@@ -35,17 +37,27 @@ def test_inverse_gives_feature_units_back():
     assert back.to_numpy()[0] == pytest.approx([30, 2, 450, 16_000])
 
 
-def model_with(centroids, segments) -> SegmentationModel:
-    return SegmentationModel(preprocessing=PREPROCESSING, centroids=centroids, segments=segments)
+def model_with(centroids, segments, highest_segment_id: int = 0) -> SegmentationParameters:
+    metadata = {"highest_segment_id": highest_segment_id} if highest_segment_id else {}
+    return SegmentationParameters(preprocessing=PREPROCESSING, centroids=centroids, segments=segments, metadata=metadata)
 
 
-def test_predict_answers_the_nearest_centroids_segment():
+def test_the_model_is_plain_data_that_reads_back_unchanged():
+    model = model_with([[0, 0, 0, 0], [0, 0, 3, 3]], [Segment(7, "everyday", "a"), Segment(3, "affluent", "b")], highest_segment_id=9)
+    stored = json.loads(json.dumps(model.to_dict()))  # what the MLmodel file keeps
+    assert stored["centroids"] == [[0, 0, 0, 0], [0, 0, 3, 3]]
+    assert stored["preprocessing"] == {"medians": {"balance_latest": 999.0}, "means": [10.0, 1.0, 5.0, 8.0], "stds": [2.0, 0.5, 1.0, 2.0]}
+    assert stored["segments"][0] == {"segment_id": 7, "name": "everyday", "description": "a"}
+    assert SegmentationParameters.from_dict(stored) == model
+
+
+def test_assign_answers_the_nearest_centroids_segment():
     model = model_with(
         [[0, 0, 0, 0], [0, 0, 3, 3]],
         [Segment(7, "everyday", "…"), Segment(3, "affluent", "…")],
     )
     near_second = (10, math.e - 1, math.exp(8) - 1, math.exp(14) - 1)  # scaled (0, 0, 3, 3)
-    result = model.predict(None, customers((10, math.e - 1, math.exp(5) - 1, math.exp(8) - 1), near_second))
+    result = model.assign(customers((10, math.e - 1, math.exp(5) - 1, math.exp(8) - 1), near_second))
     assert result.to_dict("list") == {"segment_id": [7, 3], "segment_name": ["everyday", "affluent"]}
     assert str(result["segment_id"].dtype) == "int32"
 
@@ -77,8 +89,8 @@ def test_a_new_segment_never_takes_a_kept_name_or_a_retired_id():
     previous = model_with(
         [[0, 0, 0, 0], [0, 0, 3, 3]],
         [Segment(1, "mid-balance occasional everyday spenders", "old"), Segment(5, "rich", "old")],
+        highest_segment_id=8,  # ids 6..8 belonged to segments an earlier model dropped
     )
-    previous.metadata["highest_segment_id"] = 8  # ids 6..8 belonged to segments an earlier model dropped
     new_centroids = np.array([[5, 5, 5, 5], [0, 0, 0.1, 0], [0, 0, 3, 3]])
     profiles = pd.DataFrame([{"balance_latest": 16_000, "monetary_mean": 460, "recency_days": 54, "frequency": 1.2}] * 3)
     segments = segmentation.name_segments(profiles, POPULATION, new_centroids, PREPROCESSING, previous)
@@ -116,12 +128,43 @@ def test_the_first_model_numbers_segments_from_one():
     ]
 
 
+def evidence(**changes) -> GateEvidence:
+    good = {"k": 3, "customers": 10_000, "distinct_points": 9_000, "shares": [0.5, 0.3, 0.2], "silhouette": 0.3,
+            "stability_ari": [0.95, 0.91, 0.97], "unconverged_fits": []}
+    return GateEvidence(**{**good, **changes})
+
+
+def test_quality_gates_pass_a_good_model():
+    assert segmentation.quality_gate_failures(evidence()) == []
+
+
 def test_quality_gates_say_why_a_model_cannot_be_champion():
-    assert segmentation.quality_gate_failures([0.5, 0.3, 0.2], 0.3, 0.9) == []
-    failures = segmentation.quality_gate_failures([0.995, 0.005], 0.1, 0.5)
+    failures = segmentation.quality_gate_failures(evidence(
+        shares=[0.995, 0.005], silhouette=0.1, stability_ari=[0.95, 0.5, 0.99], unconverged_fits=["chosen fit (300 iterations)"],
+    ))
     assert failures == [
         "smallest segment holds 0.50% of customers (minimum 1%)",
         "silhouette 0.100 is below the floor 0.15",
-        "stability ARI 0.500 between bootstrap fits is below 0.8",
+        "stability ARI 0.500 (worst of 3 bootstrap pairs) is below 0.8",
+        "did not converge within the iteration budget: chosen fit (300 iterations)",
     ]
-    assert segmentation.quality_gate_failures([0.5, 0.5], float("nan"), 0.9) == ["silhouette nan is below the floor 0.15"]
+
+
+def test_the_stability_gate_takes_the_worst_pair_not_the_mean():
+    # Mean 0.83 would pass; the worst pair, 0.6, decides.
+    assert segmentation.quality_gate_failures(evidence(stability_ari=[0.95, 0.95, 0.6])) == [
+        "stability ARI 0.600 (worst of 3 bootstrap pairs) is below 0.8"
+    ]
+
+
+def test_too_few_or_identical_customers_are_named_as_the_reason():
+    failures = segmentation.quality_gate_failures(evidence(customers=50, distinct_points=1))
+    assert failures[:2] == [
+        "50 customers are too few for 3 segments (at least 30 per segment, 90)",
+        "only 1 distinct customer profiles for 3 segments",
+    ]
+
+
+def test_an_undefined_figure_never_passes():
+    failures = segmentation.quality_gate_failures(evidence(silhouette=float("nan"), stability_ari=[]))
+    assert failures == ["silhouette nan is below the floor 0.15", "stability ARI nan (worst of 0 bootstrap pairs) is below 0.8"]

@@ -9,6 +9,7 @@ real format rather than whatever the generator happens to write.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import re
 from pathlib import Path
@@ -122,9 +123,13 @@ def test_customer_ids_are_scattered_not_sequential(frame):
 
 
 def test_dates_are_real_calendar_dates(frame):
-    parse_day_first(frame["TransactionDate"])
+    # Day first, and every text a date that exists: 31/2/16 would not parse.
+    transaction_dates = pd.to_datetime(frame["TransactionDate"], format="%d/%m/%y", errors="coerce")
+    assert transaction_dates.notna().all(), frame.loc[transaction_dates.isna(), "TransactionDate"].head().tolist()
+    assert set(transaction_dates.dt.year) == {2016}
     dob = frame.loc[~frame["CustomerDOB"].isin(["nan", "1/1/1800"]), "CustomerDOB"]
-    parse_day_first(dob)
+    birth_dates = pd.to_datetime(dob, format="%d/%m/%y", errors="coerce")
+    assert birth_dates.notna().all(), dob[birth_dates.isna()].head().tolist()
 
 
 @pytest.mark.parametrize("rows", [1, 2, 7, 1_001])
@@ -425,3 +430,12 @@ def test_command_line(tmp_path, capsys):
     synthetic.main(["--rows", "1000", "--seed", "9", "--out", str(landing), "--daily"])
     assert "daily files" in capsys.readouterr().out
     assert sum(len(read_as_text(path)) for path in landing.glob("*/bank_transactions.csv")) == 1000
+
+
+def test_a_days_delivery_has_one_date_and_ids_after_the_history(tmp_path):
+    path = tmp_path / "day.csv"
+    synthetic.generate_csv(path, rows=500, seed=7, delivery=synthetic.Delivery(dt.date(2016, 10, 22), first_transaction_id=1_048_568))
+    day = read_as_text(path)
+    assert set(day["TransactionDate"]) == {"22/10/16"}
+    assert day["TransactionID"].tolist() == [f"T{number}" for number in range(1_048_568, 1_048_568 + 500)]
+    assert format_violations(day) == {}

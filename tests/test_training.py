@@ -2,42 +2,61 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from bankseg import segmentation, synthetic, tracking
+from bankseg import synthetic, tracking
 from bankseg.layout import DataLayout
+from bankseg.model_spec import INPUT_COLUMNS, REGISTERED_MODEL
 from bankseg.platform import http_answers
+from bankseg.spark_model import segment_columns
 from bankseg.standalone_cluster import free_port
-from jobs import customer_features, score_customers, train_segmentation
-from jobs import etl_transactions as etl
+from bankseg.training_parameters import TrainingParameters
+from bankseg import scoring
+from bankseg import snapshot as customer_snapshot
+from jobs import train_segmentation
+from bankseg import etl
 
 pytestmark = pytest.mark.spark
 
 RUN_DATE = "2016-10-21"
 ROWS = 6_000
-TRAINING = {"k_min": 2, "k_max": 4, "chosen_k": 4, "sample_size": 1_500}
+# Sized for tests: a short sweep, a small evaluation sample.
+TRAINING = TrainingParameters(k_min=2, k_max=4, chosen_k=4, evaluation_customers=1_000)
+FEATURE_SCHEMA = "customer_id string, recency_days int, frequency bigint, monetary_mean double, monetary_total decimal(28,2), balance_latest decimal(18,2)"
+
+
+def features_path(layout: DataLayout, snapshot_date: str = RUN_DATE) -> str:
+    return layout.snapshot(snapshot_date).customer_features
+
+
+def write_features(spark, layout: DataLayout, rows: list[tuple]) -> None:
+    """A features snapshot with the columns the training reads, written where the daily DAG writes it."""
+    spark.createDataFrame(rows, FEATURE_SCHEMA).coalesce(1).write.mode("overwrite").parquet(features_path(layout))
 
 
 @pytest.fixture(scope="module")
 def trained(spark, tmp_path_factory):
-    root = tmp_path_factory.mktemp("training")
-    layout = DataLayout(str(root / "data"))
+    """The real pipeline on generated transactions: ETL, features, then a first training."""
+    layout = DataLayout(str(tmp_path_factory.mktemp("training") / "data"))
     landing = Path(layout.landing_for(RUN_DATE))
     landing.mkdir(parents=True)
     synthetic.generate_csv(landing / "bank_transactions.csv", rows=ROWS, seed=21)
-    etl.run(spark, layout, RUN_DATE)
-    customer_features.run(spark, layout, RUN_DATE)
-    first = train_segmentation.run(spark, layout, RUN_DATE, seed=42, **TRAINING)
-    return layout, first
+    etl.publish_batch(spark, layout, RUN_DATE)
+    customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+    return layout, train_segmentation.run(spark, layout, RUN_DATE, TRAINING)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +64,7 @@ def retrained(spark, trained):
     """A second training with another seed, after the first model was made champion."""
     layout, first = trained
     tracking.promote(layout, first["model_version"])
-    return train_segmentation.run(spark, layout, RUN_DATE, seed=7, **TRAINING)
+    return train_segmentation.run(spark, layout, RUN_DATE, replace(TRAINING, seed=7))
 
 
 def mlflow_client(layout: DataLayout):
@@ -55,71 +74,104 @@ def mlflow_client(layout: DataLayout):
     return MlflowClient()
 
 
+def children_of(client, record: dict) -> list:
+    return client.search_runs([record["experiment_id"]], filter_string=f"tags.mlflow.parentRunId = '{record['parent_run_id']}'")
+
+
 def test_training_logs_a_parent_run_and_one_nested_run_per_algorithm_and_k(spark, trained):
     layout, record = trained
     client = mlflow_client(layout)
-    children = client.search_runs(
-        [record["experiment_id"]], filter_string=f"tags.mlflow.parentRunId = '{record['parent_run_id']}'"
+    children = children_of(client, record)
+    assert sorted(run.info.run_name for run in children) == sorted(
+        f"{algorithm}-k{k}" for algorithm in ("kmeans", "bisecting_kmeans", "agglomerative") for k in (2, 3, 4)
     )
-    names = sorted(run.info.run_name for run in children)
-    assert names == sorted(f"{a}-k{k}" for a in train_segmentation.ALGORITHMS for k in (2, 3, 4))
     kmeans_k4 = next(run for run in children if run.info.run_name == "kmeans-k4")
-    for metric in ("silhouette_spark", "silhouette_sample", "wcss", "davies_bouldin", "calinski_harabasz", "min_share"):
-        assert math_finite(kmeans_k4.data.metrics[metric]), metric
+    for metric in ("silhouette_sample", "wcss", "davies_bouldin", "calinski_harabasz", "min_share", "iterations", "converged"):
+        assert np.isfinite(kmeans_k4.data.metrics[metric]), metric
     artifacts = {item.path for item in client.list_artifacts(record["parent_run_id"], "plots")}
     assert artifacts == {f"plots/{name}.png" for name in ("elbow", "silhouette_vs_k", "silhouette_chosen", "segment_profiles", "projection_2d", "dendrogram")}
     parent = client.get_run(record["parent_run_id"])
     # Each fit's own time is recorded, and it is a part of the training run's.
     assert 0 < kmeans_k4.data.metrics["fit_seconds"] * 1000 < parent.info.end_time - parent.info.start_time
-    assert 1 <= kmeans_k4.data.metrics["iterations"] <= 20
     (dataset,) = parent.inputs.dataset_inputs
     assert dataset.dataset.name == f"customer_features@{RUN_DATE}"
-    snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
-    assert dataset.dataset.digest == train_segmentation.content_hash(snapshot)
-    assert parent.data.params["customers"] == str(snapshot.count())
+    assert parent.data.params["customers"] == str(spark.read.parquet(features_path(layout)).count())
 
 
-def test_the_content_hash_follows_the_rows_not_their_order(spark, trained):
-    layout, _ = trained
-    snapshot = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
-    digest = train_segmentation.content_hash(snapshot)
-    assert len(digest) == 16
-    assert train_segmentation.content_hash(snapshot.repartition(7).orderBy("recency_days")) == digest
-    one_row_changed = snapshot.withColumn(
-        "frequency", F.when(F.col("customer_id") == snapshot.first()["customer_id"], F.col("frequency") + 1).otherwise(F.col("frequency"))
+def test_the_content_hash_is_the_sum_of_row_digests_whatever_the_order(spark):
+    rows = [("C1", 3, 2, 10.0, "20.00", "100.50"), ("C2", 0, 1, 5.5, "5.50", None)]
+    frame = spark.createDataFrame(rows, FEATURE_SCHEMA.replace("decimal(28,2)", "string").replace("decimal(18,2)", "string")).select(
+        "customer_id", "recency_days", "frequency", "monetary_mean",
+        F.col("monetary_total").cast("decimal(28,2)").alias("monetary_total"), F.col("balance_latest").cast("decimal(18,2)").alias("balance_latest"),
     )
-    assert train_segmentation.content_hash(one_row_changed) != digest
-
-
-def math_finite(value: float) -> bool:
-    return value == value and abs(value) != float("inf")
+    # By hand, as the docstring defines it: the first 15 hex digits of each row's SHA-256, summed mod 2**60.
+    digests = [hashlib.sha256(text.encode()).hexdigest()[:15] for text in ("C1|3|2|20.00|100.50", "C2|0|1|5.50|")]
+    expected = f"{sum(int(digest, 16) for digest in digests) % (1 << 60):015x}"
+    assert train_segmentation.content_hash(frame) == expected
+    assert train_segmentation.content_hash(frame.orderBy(F.col("customer_id").desc()).repartition(3)) == expected
+    assert train_segmentation.content_hash(frame.withColumn("frequency", F.col("frequency") + 1)) != expected
 
 
 def test_the_chosen_model_is_registered_with_its_gate_verdict(trained):
     layout, record = trained
-    client = mlflow_client(layout)
-    version = client.get_model_version(segmentation.REGISTERED_MODEL, record["model_version"])
+    version = mlflow_client(layout).get_model_version(REGISTERED_MODEL, record["model_version"])
     assert version.tags["quality_gates"] == ("passed" if record["champion"] else "; ".join(record["gate_failures"]))
     assert record["chosen_k"] == 4 and len(record["segments"]) == 4
     assert sum(row["customers"] for row in record["segments"]) == record["customers"]
-    if record["champion"]:
-        assert str(tracking.champion_version(layout).version) == record["model_version"]
+    assert len(record["stability_ari_pairs"]) == TRAINING.stability_seeds
+    assert record["stability_ari"] == min(record["stability_ari_pairs"])
+
+
+def test_the_registered_model_is_code_and_data_with_no_pickle(trained, tmp_path, monkeypatch):
+    import mlflow
+
+    layout, record = trained
+    tracking.configure(layout)
+    uri = f"models:/{REGISTERED_MODEL}/{record['model_version']}"
+    folder = Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(tmp_path / "model")))
+    files = [path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()]
+    assert not [name for name in files if name.endswith((".pkl", ".pickle", ".cloudpickle"))], files
+    assert "segmentation_pyfunc.py" in {Path(name).name for name in files}
+    parameters = tracking.model_parameters(layout, record["model_version"])
+    assert sorted(s.segment_id for s in parameters.segments) == [row["segment_id"] for row in record["segments"]]
+    assert len(parameters.centroids) == 4 and all(len(c) == len(INPUT_COLUMNS) for c in parameters.centroids)
+    # MLflow refuses to unpickle unless told otherwise: loading works without that permission.
+    monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "false")
+    loaded = mlflow.pyfunc.load_model(uri)
+    answer = loaded.predict(pd.DataFrame([{"recency_days": 10.0, "frequency": 1.0, "monetary_mean": 500.0, "balance_latest": 20_000.0}]))
+    assert list(answer.columns) == ["segment_id", "segment_name"]
+    assert answer["segment_id"][0] in {s.segment_id for s in parameters.segments}
+
+
+def test_spark_scoring_equals_the_python_model_on_every_customer(spark, trained):
+    layout, record = trained
+    parameters = tracking.model_parameters(layout, record["model_version"])
+    features = spark.read.parquet(features_path(layout))
+    batch = features.select("customer_id", *INPUT_COLUMNS, *segment_columns(parameters)).toPandas().sort_values("customer_id")
+    python = parameters.assign(batch[list(INPUT_COLUMNS)].astype(float))
+    assert len(batch) == record["customers"]
+    assert batch["segment_id"].tolist() == python["segment_id"].tolist()
+    assert batch["segment_name"].tolist() == python["segment_name"].tolist()
 
 
 def test_scoring_assigns_every_customer_and_profiles_reconcile(spark, trained):
     layout, record = trained
     tracking.promote(layout, record["model_version"])
-    scored = score_customers.run(spark, layout, RUN_DATE)
-    features = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
-    segments = spark.read.parquet(layout.customer_segments)
+    scored = customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+    snapshot = layout.snapshot(RUN_DATE)
+    features = spark.read.parquet(snapshot.customer_features)
+    segments = spark.read.parquet(snapshot.customer_segments)
     assert segments.count() == features.count() == scored["customers_scored"]
     assert segments.select("customer_id").distinct().count() == features.count()
     ids = {row["segment_id"] for row in record["segments"]}
     assert {row[0] for row in segments.select("segment_id").distinct().collect()} <= ids
-    profiles = spark.read.parquet(layout.segment_profiles).collect()
+    profiles = spark.read.parquet(snapshot.segment_profiles).collect()
     assert sum(row["customers"] for row in profiles) == features.count()
     assert sum(row["share"] for row in profiles) == pytest.approx(1.0)
-    migration = spark.read.parquet(layout.segment_migration).collect()
+    # The heatmap mart has a row per segment with the same sizes.
+    heatmap = {row["segment_id"]: row["customers"] for row in spark.read.parquet(snapshot.mart("segment_features")).collect()}
+    assert heatmap == {row["segment_id"]: row["customers"] for row in profiles}
+    migration = spark.read.parquet(snapshot.segment_migration).collect()
     assert {row["from_segment_id"] for row in migration} == {None}  # the first scored day: everyone is new
 
 
@@ -140,13 +192,15 @@ def test_promotion_and_rollback_are_one_call_each(trained, retrained):
     assert str(tracking.champion_version(layout).version) == first["model_version"]
 
 
-def test_served_predictions_equal_the_batch_scores(spark, trained, tmp_path):
+def test_served_predictions_equal_the_batch_scores_for_every_customer(spark, trained, tmp_path):
     layout, record = trained
     tracking.promote(layout, record["model_version"])
-    score_customers.run(spark, layout, RUN_DATE)
-    features = spark.read.parquet(f"{layout.customer_features}/snapshot_date={RUN_DATE}")
-    batch = spark.read.parquet(layout.customer_segments).join(features, "customer_id").orderBy("customer_id").limit(200)
-    rows = batch.select("customer_id", "segment_id", "segment_name", *segmentation.INPUT_COLUMNS).collect()
+    customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+    features = spark.read.parquet(features_path(layout))
+    rows = spark.read.parquet(layout.snapshot(RUN_DATE).customer_segments).join(features, "customer_id").orderBy("customer_id").select(
+        "customer_id", "segment_id", "segment_name", *INPUT_COLUMNS
+    ).collect()
+    assert len(rows) == record["customers"]
 
     port = free_port()
     # The scoring server runs uvicorn from the venv's bin folder, as `make serve` does.
@@ -158,7 +212,7 @@ def test_served_predictions_equal_the_batch_scores(spark, trained, tmp_path):
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/ping", server, tmp_path / "serve.log")
-        records = [{column: float(row[column]) if row[column] is not None else None for column in segmentation.INPUT_COLUMNS} for row in rows]
+        records = [{column: float(row[column]) if row[column] is not None else None for column in INPUT_COLUMNS} for row in rows]
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/invocations",
             data=json.dumps({"dataframe_records": records}).encode(),
@@ -181,20 +235,143 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 12
         time.sleep(1)
 
 
-def test_the_k_sweep_of_a_large_snapshot_fits_a_sample_and_the_chosen_model_every_customer(spark, trained):
-    layout, first = trained
-    record = train_segmentation.run(
-        spark, layout, RUN_DATE, k_min=2, k_max=3, chosen_k=3, algorithms="kmeans", sample_size=1_000, seed=5, sweep_customers=2_000
-    )
+# ---------------------------------------------------------------- planted groups, small and degenerate snapshots
+
+# Six groups of customers in feature units, far apart once log-transformed and standardised.
+PLANTED = [
+    (5, 1, 100.0, 500.0), (5, 6, 4_000.0, 80_000.0), (70, 1, 4_000.0, 500.0),
+    (70, 6, 100.0, 80_000.0), (35, 2, 700.0, 8_000.0), (5, 1, 4_000.0, 300_000.0),
+]
+
+
+def planted_customers(per_group: int, seed: int = 3) -> tuple[list[tuple], list[int]]:
+    rng = np.random.default_rng(seed)
+    rows, groups = [], []
+    for group, (recency, frequency, spend, balance) in enumerate(PLANTED):
+        for _ in range(per_group):
+            index = len(rows)
+            count = max(1, int(round(frequency * rng.lognormal(0, 0.1))))
+            mean = spend * rng.lognormal(0, 0.15)
+            rows.append((f"C{index:07d}", int(max(0, recency + rng.normal(0, 2))), count, mean, f"{mean * count:.2f}",
+                         f"{balance * rng.lognormal(0, 0.15):.2f}"))
+            groups.append(group)
+    return rows, groups
+
+
+def typed(rows: list[tuple]) -> list[tuple]:
+    from decimal import Decimal
+
+    return [(c, r, f, m, Decimal(t), None if b is None else Decimal(b)) for c, r, f, m, t, b in rows]
+
+
+@pytest.fixture
+def planted_layout(spark, tmp_path):
+    rows, groups = planted_customers(per_group=1_000)
+    layout = DataLayout(str(tmp_path / "data"))
+    write_features(spark, layout, typed(rows))
+    return layout, dict(zip((row[0] for row in rows), groups))
+
+
+def segments_of(spark, layout: DataLayout, record: dict) -> pd.Series:
+    parameters = tracking.model_parameters(layout, record["model_version"])
+    frame = spark.read.parquet(features_path(layout)).select("customer_id", *segment_columns(parameters)).toPandas()
+    return frame.set_index("customer_id")["segment_id"].sort_index()
+
+
+def test_a_sample_finds_the_planted_groups_and_the_segments_of_a_fit_on_everyone(spark, planted_layout):
+    from sklearn.metrics import adjusted_rand_score
+
+    layout, planted = planted_layout
+    small = TrainingParameters(k_min=5, k_max=7, chosen_k=6, algorithms=("kmeans",), sample_customers=1_500, evaluation_customers=1_000)
+    sampled = train_segmentation.run(spark, layout, RUN_DATE, small)
+    everyone = train_segmentation.run(spark, layout, RUN_DATE, replace(small, sample_customers=10_000))
+    assert 1_200 < sampled["sample_customers"] < 1_800 and everyone["sample_customers"] == 6_000
+    by_sample, by_everyone = segments_of(spark, layout, sampled), segments_of(spark, layout, everyone)
+    truth = pd.Series(planted).sort_index()
+    assert adjusted_rand_score(truth, by_sample) > 0.99
+    assert adjusted_rand_score(by_everyone, by_sample) > 0.99
+    assert sampled["champion"], sampled["gate_failures"]
+    assert min(sampled["stability_ari_pairs"]) > 0.99
+
+
+def test_the_same_seed_gives_the_same_sample_and_model_whatever_the_file_layout(spark, planted_layout, tmp_path):
+    layout, _ = planted_layout
+    small = TrainingParameters(k_min=6, k_max=6, chosen_k=6, algorithms=("kmeans",), sample_customers=2_000, evaluation_customers=500)
+    first = train_segmentation.run(spark, layout, RUN_DATE, small)
+    # The same snapshot split into other files: the sample is drawn by a hash of the customer id.
+    other = DataLayout(str(tmp_path / "other"))
+    spark.read.parquet(features_path(layout)).repartition(5).write.parquet(features_path(other))
+    second = train_segmentation.run(spark, other, RUN_DATE, small)
+    assert first["sample_customers"] == second["sample_customers"]
+    assert first["sweep"]["kmeans"]["6"]["wcss"] == pytest.approx(second["sweep"]["kmeans"]["6"]["wcss"], rel=1e-9)
+    first_centroids = np.array(tracking.model_parameters(layout, first["model_version"]).centroids)
+    second_centroids = np.array(tracking.model_parameters(other, second["model_version"]).centroids)
+    np.testing.assert_allclose(first_centroids, second_centroids, rtol=1e-9, atol=1e-12)
+
+
+def slowly_converging_customers(count: int = 6_000, seed: int = 3) -> list[tuple]:
+    """Customers spread evenly over recency, spend and balance, with no groups at all: Lloyd's
+    centres keep drifting for dozens of iterations before they settle (28 here, by hand)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(count):
+        spend = float(np.exp(rng.uniform(3, 9)))
+        rows.append((f"C{index:07d}", int(rng.integers(0, 91)), 1, spend, f"{spend:.2f}", f"{np.exp(rng.uniform(5, 12)):.2f}"))
+    return rows
+
+
+def test_a_fit_stopped_by_its_iteration_budget_is_flagged_and_not_champion(spark, tmp_path):
+    layout = DataLayout(str(tmp_path / "data"))
+    write_features(spark, layout, typed(slowly_converging_customers()))
+    rushed = TrainingParameters(k_min=6, k_max=6, chosen_k=6, algorithms=("kmeans",), restarts=1, max_iterations=10,
+                                tolerance=0.0, evaluation_customers=500)
+    record = train_segmentation.run(spark, layout, RUN_DATE, rushed)
+    assert not record["converged"] and record["iterations"] == 10
+    assert not record["champion"]
+    assert any(failure.startswith("did not converge within the iteration budget: chosen fit (10 iterations)") for failure in record["gate_failures"])
     client = mlflow_client(layout)
-    parent = client.get_run(record["parent_run_id"])
-    swept = int(parent.data.params["sweep_customers"])
-    # A uniform sample of about 2,000 of the customers (Bernoulli sampling: not exactly 2,000).
-    assert 1_700 < swept < 2_300 < first["customers"] == record["customers"]
-    children = client.search_runs([record["experiment_id"]], filter_string=f"tags.mlflow.parentRunId = '{record['parent_run_id']}'")
-    assert {run.data.params["rows"] for run in children} == {str(swept)}
-    assert sum(row["customers"] for row in record["segments"]) == record["customers"]
-    assert parent.data.metrics["chosen_fit_seconds"] > 0
+    assert client.get_run(record["parent_run_id"]).data.metrics["converged"] == 0.0
+    assert client.get_model_version(REGISTERED_MODEL, record["model_version"]).tags["quality_gates"].count("did not converge") == 1
+    settled = train_segmentation.run(spark, layout, RUN_DATE, replace(rushed, tolerance=1e-6, max_iterations=300))
+    assert settled["converged"] and 10 < settled["iterations"] < 300
+
+
+@pytest.mark.parametrize(
+    ("case", "expected_failure"),
+    [
+        ("500 customers", None),  # six planted groups: enough for a champion
+        ("50 customers", "50 customers are too few for 6 segments"),
+        ("identical customers", "only 1 distinct customer profiles for 6 segments"),
+    ],
+)
+def test_a_small_or_degenerate_snapshot_gets_a_registered_model_and_a_verdict(spark, tmp_path, case, expected_failure):
+    rows, _ = planted_customers(per_group=84)
+    if case == "50 customers":
+        rows = rows[::10][:50]
+    elif case == "identical customers":
+        rows = [(f"C{i:07d}", 9, 1, 250.0, "250.00", "1000.00") for i in range(300)]
+    else:
+        rows = rows[:500]
+    layout = DataLayout(str(tmp_path / "data"))
+    write_features(spark, layout, typed(rows))
+    record = train_segmentation.run(spark, layout, RUN_DATE, TrainingParameters(evaluation_customers=500))
+    assert record["model_version"] == "1" and record["customers"] == len(rows)
+    assert sum(row["customers"] for row in record["segments"]) == len(rows)
+    if expected_failure is None:
+        assert record["champion"] and record["gate_failures"] == []
+    else:
+        assert not record["champion"]
+        assert any(failure.startswith(expected_failure) for failure in record["gate_failures"]), record["gate_failures"]
+    assert mlflow_client(layout).get_model_version(REGISTERED_MODEL, "1").tags["quality_gates"] == (
+        "passed" if record["champion"] else "; ".join(record["gate_failures"])
+    )
+
+
+def test_an_empty_snapshot_is_a_clear_error(spark, tmp_path):
+    layout = DataLayout(str(tmp_path / "data"))
+    write_features(spark, layout, [])
+    with pytest.raises(train_segmentation.TrainingDataError, match="has no customers"):
+        train_segmentation.run(spark, layout, RUN_DATE, TRAINING)
 
 
 def test_a_segment_is_described_by_the_city_most_over_represented_in_it_not_the_most_common(spark):
@@ -204,8 +381,8 @@ def test_a_segment_is_described_by_the_city_most_over_represented_in_it_not_the_
     )
     # Everyone: DELHI 7 of 10, PUNE 2, GOA 1. Segment 1: PUNE 2 of 4 = 0.5 against 0.2 overall, lift 2.5
     # (DELHI only 0.5 / 0.7). Segment 2: GOA 1 of 6 against 0.1, lift 1.67; DELHI 5 of 6 against 0.7, 1.19.
-    found = {r["segment_id"]: (r["distinctive_city"], r["distinctive_city_lift"]) for r in score_customers.distinctive_values(segmented, "city").collect()}
+    found = {r["segment_id"]: (r["distinctive_city"], r["distinctive_city_lift"]) for r in scoring.distinctive_values(segmented, "city").collect()}
     assert found == {1: ("PUNE", pytest.approx(2.5)), 2: ("GOA", pytest.approx(10 / 6))}
     # GOA holds a sixth of segment 2: under a support of 20% it cannot win, and DELHI is next.
-    strict = {r["segment_id"]: r["distinctive_city"] for r in score_customers.distinctive_values(segmented, "city", min_share=0.2).collect()}
+    strict = {r["segment_id"]: r["distinctive_city"] for r in scoring.distinctive_values(segmented, "city", min_share=0.2).collect()}
     assert strict == {1: "PUNE", 2: "DELHI"}

@@ -23,7 +23,7 @@ from bankseg.layout import DataLayout
 PACKAGE = Path(__file__).parent
 MOUNT_PATH = "/bankseg"
 NO_DATA = (
-    "No dashboard data yet: the daily run builds it (task dashboard_marts of bank_segmentation_daily). "
+    "No dashboard data yet: the daily run builds it (task daily_pipeline of bank_segmentation_daily). "
     "Run `make run`, or trigger the DAG in the Airflow UI."
 )
 

@@ -1,8 +1,10 @@
-"""The dashboards' data: one snapshot of the marts the daily DAG builds, loaded once, then filtered.
+"""The dashboards' data: the marts the daily DAG publishes, loaded once per snapshot, then filtered.
 
-Nothing here reads the transactions. ``jobs/dashboard_marts.py`` writes the marts; a page filters
-the in-memory ``activity`` mart and sums it, which keeps totals and distinct customer counts exact.
-A new snapshot (the next daily run) is picked up on the next request.
+Nothing here reads the transactions. Each published batch carries its ``activity`` mart and each
+snapshot its segment tables and marts (``bankseg/marts.py``); a page filters the in-memory activity
+of every batch delivered by the snapshot date, with each customer's segment at that date joined by
+key, and sums it, which keeps totals and distinct customer counts exact. A new or republished
+snapshot (the next daily run, a rerun) is picked up on the next request.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import pandas as pd
 import pyarrow.dataset as pads
 
 from bankseg import quality
+from bankseg.definitions import NOT_SCORED
 from bankseg.layout import DataLayout
+from bankseg.publish import read_manifest
 
 CATEGORICAL = ("city", "gender", "age_band", "amount_category")
 AMOUNT_CATEGORY_ORDER = ("Low", "Medium", "High")
@@ -147,37 +151,35 @@ def quality_reports(layout: DataLayout, dates: int = QUALITY_DATES) -> list[dict
     return reports
 
 
-def latest_snapshot(root: str) -> str | None:
-    snapshots = sorted(p.name.split("=", 1)[1] for p in Path(root).glob("snapshot_date=*") if p.is_dir())
-    return snapshots[-1] if snapshots else None
-
-
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: str | Path) -> pd.DataFrame:
     return pads.dataset(str(path), format="parquet").to_table().to_pandas(date_as_object=False)
 
 
-def _warehouse_partition(root: str, snapshot: str) -> pd.DataFrame:
-    path = Path(root) / f"snapshot_date={snapshot}"
-    return _read(path) if path.exists() else pd.DataFrame()
+def _read_many(paths: list[str]) -> pd.DataFrame:
+    """Several folders of one schema as one frame (each folder a dataset of its own, read as a union)."""
+    union = pads.dataset([pads.dataset(path, format="parquet") for path in paths])
+    return union.to_table().to_pandas(date_as_object=False)
 
 
-def load_snapshot(layout: DataLayout, snapshot: str) -> Snapshot:
-    folder = Path(layout.dashboard_marts) / f"snapshot_date={snapshot}"
-    activity = _read(folder / "activity")
+def load_snapshot(layout: DataLayout, snapshot_date: str) -> Snapshot:
+    folder = layout.snapshot(snapshot_date)
+    activity = _read_many([layout.batch(date).activity for date in layout.batch_dates() if date <= snapshot_date])
+    keys = _read(folder.mart("segment_keys"))
+    activity = activity.merge(keys, on="customer_key", how="left")
+    activity["segment_id"] = activity["segment_id"].fillna(NOT_SCORED).astype("int64")
     for column in CATEGORICAL:
         activity[column] = activity[column].astype("category")
-    scored = sorted(p.name.split("=", 1)[1] for p in Path(layout.segment_migration).glob("snapshot_date=*"))
-    earlier = [s for s in scored if s < snapshot]
-    profiles = _warehouse_partition(layout.segment_profiles, snapshot)
+    scored = [date for date in layout.snapshot_dates() if date < snapshot_date and not _read(layout.snapshot(date).segment_profiles).empty]
+    profiles = _read(folder.segment_profiles)
     return Snapshot(
-        snapshot_date=snapshot,
+        snapshot_date=snapshot_date,
         activity=activity,
-        segment_features=_read(folder / "segment_features"),
-        feature_drift=_read(folder / "feature_drift"),
-        model_history=_read(folder / "model_history"),
+        segment_features=_read(folder.mart("segment_features")),
+        feature_drift=_read(folder.mart("feature_drift")),
+        model_history=_read(folder.mart("model_history")),
         segment_profiles=profiles.sort_values("segment_id", ignore_index=True) if not profiles.empty else profiles,
-        segment_migration=_warehouse_partition(layout.segment_migration, snapshot),
-        migration_previous=earlier[-1] if earlier else None,
+        segment_migration=_read(folder.segment_migration),
+        migration_previous=scored[-1] if scored else None,
     )
 
 
@@ -187,15 +189,17 @@ class SnapshotCache:
     def __init__(self, layout: DataLayout):
         self.layout = layout
         self._lock = threading.Lock()
-        self._key: tuple[str, float] | None = None
+        self._key: tuple[str, str] | None = None
         self._snapshot: Snapshot | None = None
 
     def get(self) -> Snapshot | None:
-        snapshot = latest_snapshot(self.layout.dashboard_marts)
-        if snapshot is None:
+        dates = self.layout.snapshot_dates()
+        if not dates:
             return None
-        key = (snapshot, (Path(self.layout.dashboard_marts) / f"snapshot_date={snapshot}").stat().st_mtime)
+        # A republished snapshot is a new transaction of the same date.
+        manifest = read_manifest(Path(self.layout.snapshot(dates[-1]).root)) or {}
+        key = (dates[-1], manifest.get("txid", ""))
         with self._lock:
             if key != self._key:
-                self._snapshot, self._key = load_snapshot(self.layout, snapshot), key
+                self._snapshot, self._key = load_snapshot(self.layout, dates[-1]), key
             return self._snapshot

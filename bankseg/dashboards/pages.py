@@ -15,7 +15,7 @@ import pandas as pd
 from bankseg.dashboards import charts
 from bankseg.dashboards import formatting as fmt
 from bankseg.dashboards.data import AGE_BAND_ORDER, AMOUNT_CATEGORY_ORDER, WEEKDAYS, Filters, Snapshot, summary
-from jobs.dashboard_marts import AMOUNT_CATEGORIES, NOT_SCORED, TOP_AMOUNT_CATEGORY
+from bankseg.definitions import AMOUNT_CATEGORIES, NOT_SCORED, TOP_AMOUNT_CATEGORY
 
 TOP_N = 10
 TREEMAP_CITIES = 25
@@ -266,8 +266,8 @@ def silhouette_chart(snapshot: Snapshot) -> str:
     history = snapshot.model_history
     labels = [f"v{v}" for v in history["version"]] if not history.empty else []
     return charts.line("silhouette-by-version", labels, {
-        "sample (exact)": _series(history, "silhouette") if labels else [],
-        "Spark, all customers": _series(history, "silhouette_spark") if labels else [],
+        "silhouette (exact, evaluation sample)": _series(history, "silhouette") if labels else [],
+        "stability ARI (worst bootstrap pair)": _series(history, "stability_ari") if labels else [],
     }, lambda v: f"{v:.3f}")
 
 
@@ -304,12 +304,12 @@ def model_history_table(snapshot: Snapshot) -> str:
     scored_with = set(snapshot.segment_profiles["model_version"]) if snapshot.scored else set()
     rows = [
         [f"v{r.version}" + (" (champion)" if r.champion else "") + (" · scored this snapshot" if r.version in scored_with else ""), r.created_at.strftime("%Y-%m-%d %H:%M"), r.snapshot_date or "",
-         fmt.decimal(r.chosen_k, 0), fmt.decimal(r.silhouette, 3), fmt.decimal(r.silhouette_spark, 3), fmt.decimal(r.stability_ari, 3),
+         fmt.decimal(r.chosen_k, 0), fmt.decimal(r.silhouette, 3), fmt.decimal(r.stability_ari, 3), fmt.decimal(r.stability_ari_mean, 3),
          fmt.share(r.min_share), r.quality_gates or ""]
         for r in snapshot.model_history.itertuples()
     ]
-    return _table("model-history", ["Version", "Registered (UTC)", "Trained on", "k", "Silhouette (sample)", "Silhouette (Spark)",
-                                    "Stability ARI", "Smallest segment", "Quality gates"], rows)
+    return _table("model-history", ["Version", "Registered (UTC)", "Trained on", "k", "Silhouette (sample)", "Stability ARI (worst)",
+                                    "Stability ARI (mean)", "Smallest segment", "Quality gates"], rows)
 
 
 BUILDERS = {"overview": overview, "transactions": transactions, "cities": cities, "monthly": monthly, "segments": segments}

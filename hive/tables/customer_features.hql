@@ -1,5 +1,5 @@
--- Customer features, written by jobs/customer_features.py: one row per customer and snapshot date.
--- ${hivevar:location} is the folder of the dataset; see transactions.hql for why the DDL is Spark SQL.
+-- Customer features, written by jobs/customer_snapshot.py: one row per customer and snapshot date.
+-- ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql for why the DDL is Spark SQL.
 CREATE TABLE IF NOT EXISTS bank.customer_features (
   customer_id       STRING        COMMENT 'CustomerID as in the file',
   recency_days      INT           COMMENT 'Days from the last transaction to the snapshot date',
@@ -24,9 +24,22 @@ CREATE TABLE IF NOT EXISTS bank.customer_features (
   share_evening     DOUBLE        COMMENT 'Share of transactions from 18 to 23 h',
   preferred_daypart STRING        COMMENT 'night, morning, afternoon or evening: the part of the day with the highest share',
   share_weekend     DOUBLE        COMMENT 'Share of transactions on Saturday or Sunday',
+  balance_total     DECIMAL(28,2) COMMENT 'Sum of the known balances of the transactions, INR (balance_mean = balance_total / balance_count)',
+  balance_count     BIGINT        COMMENT 'Transactions with a known balance',
+  balance_latest_ts TIMESTAMP_NTZ COMMENT 'Time of the transaction balance_latest comes from',
+  balance_latest_number BIGINT    COMMENT 'Number of the TransactionID balance_latest comes from (T<number>)',
+  last_txn_ts       TIMESTAMP_NTZ COMMENT 'Time of the latest transaction, wall-clock bank time',
+  last_txn_number   BIGINT        COMMENT 'Number of the latest TransactionID (T<number>): orders transactions of the same time',
+  customer_dob      DATE          COMMENT 'Date of birth from the latest transaction when plausible; personal data, the analyst views show age_band instead',
+  cities            ARRAY<STRING> COMMENT 'Every canonical city transacted in, sorted (distinct_cities is its size)',
+  transactions_weekend   BIGINT   COMMENT 'Transactions on Saturday or Sunday',
+  transactions_night     BIGINT   COMMENT 'Transactions from 0 to 5 h',
+  transactions_morning   BIGINT   COMMENT 'Transactions from 6 to 11 h',
+  transactions_afternoon BIGINT   COMMENT 'Transactions from 12 to 17 h',
+  transactions_evening   BIGINT   COMMENT 'Transactions from 18 to 23 h',
   snapshot_date     DATE          COMMENT 'Partition: the date the features describe (the run date)'
 )
 USING parquet
 PARTITIONED BY (snapshot_date)
-COMMENT 'One feature row per customer and snapshot date, from the transactions dated and delivered by then; input of the segmentation'
+COMMENT 'One feature row per customer and snapshot date, from the transactions delivered by then; input of the segmentation. The counts and sums after share_weekend are what the next day''s snapshot is folded from'
 LOCATION '${hivevar:location}';

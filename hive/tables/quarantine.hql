@@ -1,5 +1,5 @@
 -- Quarantined rows, written by jobs/etl_transactions.py: every input row that could not be used,
--- as text, with the reason. ${hivevar:location} is the folder of the dataset; see transactions.hql
+-- as text, with the reason. ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql
 -- for why the DDL is Spark SQL (USING parquet).
 CREATE TABLE IF NOT EXISTS bank.quarantine (
   transaction_id_raw   STRING COMMENT 'TransactionID as in the file',

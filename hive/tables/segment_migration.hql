@@ -1,5 +1,5 @@
--- Segment migration, written by jobs/score_customers.py: customers per (previous, current) segment.
--- ${hivevar:location} is the folder of the dataset; see transactions.hql for why the DDL is Spark SQL.
+-- Segment migration, written by jobs/customer_snapshot.py: customers per (previous, current) segment.
+-- ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql for why the DDL is Spark SQL.
 CREATE TABLE IF NOT EXISTS bank.segment_migration (
   from_segment_id INT    COMMENT 'Segment at the previous scored snapshot; null for customers new since then',
   to_segment_id   INT    COMMENT 'Segment at this snapshot',

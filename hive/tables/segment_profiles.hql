@@ -1,5 +1,5 @@
--- Segment profiles, written by jobs/score_customers.py: one row per segment and snapshot date.
--- ${hivevar:location} is the folder of the dataset; see transactions.hql for why the DDL is Spark SQL.
+-- Segment profiles, written by jobs/customer_snapshot.py: one row per segment and snapshot date.
+-- ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql for why the DDL is Spark SQL.
 CREATE TABLE IF NOT EXISTS bank.segment_profiles (
   segment_id          INT    COMMENT 'Stable segment id',
   segment_name        STRING COMMENT 'Human-readable segment name',

@@ -2,7 +2,8 @@
 --
 -- Spark data-source DDL (USING parquet): Hive DDL has no TIMESTAMP_NTZ, and a Hive TIMESTAMP
 -- column would shift the wall-clock bank times by the time zone of the server. LOCATION makes the
--- table external: dropping it leaves the data alone. ${hivevar:location} is the folder of the dataset.
+-- table external: dropping it leaves the data alone. ${hivevar:location} is the folder of the
+-- published batches; each partition is located in its batch's transactions folder (bankseg/hive.py).
 CREATE TABLE IF NOT EXISTS bank.transactions (
   transaction_id  STRING        COMMENT 'TransactionID as in the file (T<n>), unique across batches',
   customer_id     STRING        COMMENT 'CustomerID as in the file (C<digits>)',
@@ -18,10 +19,10 @@ CREATE TABLE IF NOT EXISTS bank.transactions (
   city            STRING        COMMENT 'Canonical city of the location (bankseg/locations.py)',
   location_raw    STRING        COMMENT 'CustLocation as in the file',
   source_file     STRING        COMMENT 'Landing file the row came from',
-  txn_date        DATE          COMMENT 'Partition: transaction date',
+  txn_date        DATE          COMMENT 'Transaction date (each batch is sorted by it, so a filter on it skips the other row groups)',
   ingest_date     DATE          COMMENT 'Partition: run date whose batch delivered the row'
 )
 USING parquet
-PARTITIONED BY (txn_date, ingest_date)
-COMMENT 'Curated card and account transactions, one row per transaction; partitioned by transaction date and delivering run date'
+PARTITIONED BY (ingest_date)
+COMMENT 'Curated card and account transactions, one row per transaction; partitioned by delivering run date'
 LOCATION '${hivevar:location}';

@@ -1,21 +1,30 @@
-"""Spark ETL: landing CSVs in the Kaggle schema -> curated transactions + quarantine.
+"""The batch step of the daily pipeline: landing CSVs in the Kaggle schema -> curated transactions and quarantine.
 
-    spark-submit jobs/etl_transactions.py --run-date 2016-10-21 --data-dir data
+    publish_batch(spark, layout, "2016-10-21")     # what jobs/daily_pipeline.py runs first
 
-Reads every file in ``landing/<run-date>/`` (plain or gzip CSV, the Kaggle header), parses and
-cleans each row, and splits the rows into
+Write, audit, publish, with one read of the landing files:
 
-* curated transactions, Parquet partitioned by ``txn_date`` then ``ingest_date`` (the run date
-  that delivered them), and
-* quarantine, Parquet partitioned by ``ingest_date``: every row that cannot be used, with its raw
-  text and a reason code (see ``QUARANTINE_REASONS``).
+1. Every file in ``landing/<run-date>/`` (plain or gzip CSV, the Kaggle header) is parsed once
+   into staging; the **raw** Great Expectations suite checks the text as delivered (columns,
+   formats, row count). A critical failure stops here: nothing is published.
+2. Each row gets a reason code when it cannot be used (see ``QUARANTINE_REASONS``); IDs already
+   published by another date's batch are found in the other batches' ID index.
+3. Curated transactions and the quarantine are staged, and the **curated** suite checks the staged
+   batch. Input rows = curated + quarantined is checked too.
+4. Only then the batch (``warehouse/batches/ingest_date=<run-date>/``: ``transactions``,
+   ``quarantine``, ``transaction_ids``, ``activity``) is published in one atomic swap
+   (``bankseg.publish``). A failed gate or a killed run leaves what was published as it was; a
+   batch that failed the curated gate is kept in ``warehouse/_rejected/`` for inspection.
 
-Input rows = curated + quarantined is checked before anything is published; the run's partitions
-are replaced as a whole, so rerunning a date is idempotent and a failed run publishes nothing.
+A failed gate is not an error here: the verdict is in the gate's report, and the DAG's
+``validate_raw`` / ``validate_curated`` tasks show it and fail without retries. Rerunning a date
+replaces its batch whole, so it is idempotent.
 """
 
 from __future__ import annotations
 
+import gzip
+import os
 import time
 from functools import reduce
 
@@ -23,16 +32,12 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType, StringType, StructField, StructType
 
+from bankseg import credentials, marts, quality
 from bankseg.layout import DataLayout
 from bankseg.locations import PIN_PREFIX_CITIES, UNKNOWN_CITY, aliases_longest_first
-from bankseg.spark import (
-    HadoopFileSystem,
-    new_staging_dir,
-    publish_partitions,
-    run_job_from_command_line,
-    timed,
-)
-from bankseg.run_records import write_run_record
+from bankseg.publish import StagedUnit, unit_paths
+from bankseg.run_records import finish_record
+from bankseg.spark import timed
 
 JOB_NAME = "etl_transactions"
 
@@ -96,22 +101,31 @@ def raw_schema() -> StructType:
     return StructType([*fields, StructField(CORRUPT_RECORD, StringType())])
 
 
-def check_header(spark: SparkSession, path: str) -> None:
-    first_line = spark.read.text(path).limit(1).collect()
-    if not first_line:
-        raise LandingError(f"{path}: the file is empty; expected a header line {','.join(RAW_COLUMNS)}")
-    found = [name.strip().strip('"') for name in first_line[0][0].lstrip("\ufeff").split(",")]
-    if tuple(found) != RAW_COLUMNS:
-        raise LandingError(
-            f"{path}: header is {found}, expected {list(RAW_COLUMNS)} in this order. "
-            "Fix the file's header (or its export) and rerun the date."
-        )
+def read_header(path: str) -> list[str] | None:
+    """The column names of a landing file's first line (a byte order mark dropped); None when empty."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        first_line = handle.readline()
+    if not first_line.strip():
+        return None
+    text = first_line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    return [name.strip().strip('"') for name in text.split(",")]
+
+
+def header_problems(paths: list[str]) -> list[str]:
+    """One sentence per file whose header is not the Kaggle header; empty when all are."""
+    problems = []
+    for path in paths:
+        found = read_header(path)
+        if found is None:
+            problems.append(f"{path}: the file is empty; expected a header line {','.join(RAW_COLUMNS)}")
+        elif tuple(found) != RAW_COLUMNS:
+            problems.append(f"{path}: header is {found}, expected {list(RAW_COLUMNS)} in this order")
+    return problems
 
 
 def extract(spark: SparkSession, paths: list[str]) -> DataFrame:
     """Every data line of the files as text columns, plus the source file and a corrupt-record column."""
-    for path in paths:
-        check_header(spark, path)
     return (
         spark.read.option("header", "true")
         .option("mode", "PERMISSIVE")
@@ -122,6 +136,20 @@ def extract(spark: SparkSession, paths: list[str]) -> DataFrame:
         .csv(paths)
         .withColumn("source_file", F.col("_metadata.file_path"))
     )
+
+
+def as_delivered(spark: SparkSession, paths: list[str]) -> DataFrame:
+    """The files with the columns their own headers name, all text: what the raw gate sees when a
+    header is wrong, so its verdict names the columns that differ."""
+    frames = [spark.read.option("header", "true").option("encoding", "UTF-8").csv(path) for path in paths]
+    # By name: a file whose header differs adds or lacks columns, which the column check reports.
+    return reduce(lambda left, right: left.unionByName(right, allowMissingColumns=True), frames)
+
+
+def raw_view(parsed: DataFrame) -> DataFrame:
+    """The staged parse as the landing text: the Kaggle columns, every value a string as delivered
+    (trimmed, blanks as null)."""
+    return parsed.select(*[F.col(snake).alias(name) for name, snake in RAW_TO_SNAKE.items()])
 
 
 # ---------------------------------------------------------------- pure column transforms
@@ -324,7 +352,7 @@ def with_quarantine_reason(parsed: DataFrame, run_date: str, loaded_ids: DataFra
     return with_reason(checked, batch_flags(checked, loaded_ids))
 
 
-def curated_view(checked: DataFrame, run_date: str) -> DataFrame:
+def curated_view(checked: DataFrame) -> DataFrame:
     """The curated columns of the usable rows."""
     usable = with_city(checked.where(F.col("reason").isNull()))
     valid_dob = F.col("dob_status") == "valid"
@@ -354,127 +382,143 @@ def curated_view(checked: DataFrame, run_date: str) -> DataFrame:
         F.col("location_raw"),
         F.col("source_file"),
         F.col("txn_date"),
-        F.lit(run_date).cast("date").alias("ingest_date"),
     )
 
 
-def quarantine_view(checked: DataFrame, run_date: str) -> DataFrame:
-    return checked.where(F.col("reason").isNotNull()).select(
-        *RAW_TO_SNAKE.values(),
-        "raw_record",
-        "reason",
-        "source_file",
-        F.lit(run_date).cast("date").alias("ingest_date"),
-    )
+def quarantine_view(checked: DataFrame) -> DataFrame:
+    return checked.where(F.col("reason").isNotNull()).select(*RAW_TO_SNAKE.values(), "raw_record", "reason", "source_file")
+
+
+# The curated columns the batch's activity mart and ID index read.
+ACTIVITY_INPUTS = ("transaction_id", "customer_id", "txn_date", "city", "gender", "age_at_txn", "amount", "account_balance")
+
+
+def transaction_id_index(curated: DataFrame) -> DataFrame:
+    """The batch's TransactionIDs with their numbers, each file sorted by number: a later run's range
+    filter skips, by Parquet's statistics, every row group outside the IDs it delivers."""
+    number = F.expr("try_cast(substring(transaction_id, 2) as bigint)")
+    return curated.select("transaction_id", number.alias("id_number")).sortWithinPartitions("id_number")
 
 
 # ---------------------------------------------------------------- load
 
 
-def landing_files(spark: SparkSession, layout: DataLayout, run_date: str) -> list[str]:
-    landing = layout.landing_for(run_date)
-    fs = HadoopFileSystem(spark, landing)
-    files = fs.glob(f"{landing}/*.csv") + fs.glob(f"{landing}/*.csv.gz")
+def landing_files(layout: DataLayout, run_date: str) -> list[str]:
+    files = layout.landing_files(run_date)
     if not files:
-        raise LandingError(f"no landing files for {run_date}: put *.csv or *.csv.gz files in {landing}/")
+        raise LandingError(f"no landing files for {run_date}: put *.csv or *.csv.gz files in {layout.landing_for(run_date)}/")
     return files
 
 
-def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_date: str) -> DataFrame | None:
-    """TransactionIDs already published by other dates' batches; None before the first batch."""
-    fs = HadoopFileSystem(spark, layout.curated_transactions)
-    if not fs.glob(f"{layout.curated_transactions}/txn_date=*/ingest_date=*"):
+def fingerprint(path: str) -> tuple[int, int]:
+    """Length and modification time: enough to notice a file replaced or growing during a run."""
+    status = os.stat(path)
+    return status.st_size, status.st_mtime_ns
+
+
+def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_date: str, parsed: DataFrame) -> DataFrame | None:
+    """TransactionIDs that other dates' batches published, within the range of this batch's IDs;
+    None when no other batch exists. The index files are sorted by number, so Parquet's statistics
+    skip every row group outside the range: the check reads about as much as the batch has IDs."""
+    others = [layout.batch(date).transaction_ids for date in layout.batch_dates() if date != run_date]
+    if not others:
         return None
-    curated = spark.read.parquet(layout.curated_transactions)
-    return curated.where(F.col("ingest_date") != F.to_date(F.lit(run_date))).select("transaction_id").distinct()
+    number = F.expr("try_cast(substring(transaction_id_raw, 2) as bigint)")
+    bounds = parsed.where(F.col("validity").isNull()).agg(F.min(number).alias("low"), F.max(number).alias("high"),
+                                                           F.count_if(number.isNull()).alias("unnumbered")).first()
+    index = spark.read.parquet(*others)
+    in_range = F.col("id_number").between(bounds["low"], bounds["high"]) if bounds["low"] is not None else F.lit(False)
+    # IDs too long for a number (T followed by 20 digits) cannot be ranged: those are compared whole.
+    wanted = in_range | F.col("id_number").isNull() if bounds["unnumbered"] else in_range
+    return index.where(wanted).select("transaction_id")
 
 
-def run(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
+def publish_batch(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
-    # Where the time goes, for the run record: each phase reads or writes the whole batch once.
+    record_path = layout.run_record(run_date, JOB_NAME)
+    # Where the time goes, for the run record.
     phase_seconds: dict[str, float] = {}
-    files = landing_files(spark, layout, run_date)
-    landing_fs = HadoopFileSystem(spark, layout.landing_for(run_date))
-    fingerprints = {path: landing_fs.fingerprint(path) for path in files}
-    raw = extract(spark, files)
-    with timed(phase_seconds, "count_input"):
-        # Counted straight from the files, independently of the parsing that follows.
-        rows_in = raw.count()
+    files = landing_files(layout, run_date)
+    fingerprints = {path: fingerprint(path) for path in files}
+    record = {"job": JOB_NAME, "run_date": run_date, "input_files": files, "published": False, "phase_seconds": phase_seconds}
+    quality.clear_reports(layout, run_date, ("raw", "curated"))
+    with StagedUnit.open(unit_paths(layout.warehouse, JOB_NAME, run_date, layout.batch(run_date).root)) as unit:
+        problems = header_problems(files)
+        if problems:
+            readable = [path for path in files if read_header(path)]
+            delivered = as_delivered(spark, readable) if readable else spark.createDataFrame([], "empty string").drop("empty")
+            report = quality.validate(delivered, layout, "raw", run_date, notes=problems)
+            return finish_record(record_path, {**record, **quality.gate_failure(report)}, started)
 
-    staging = new_staging_dir(spark, layout.staging, JOB_NAME, run_date)
-    try:
-        # Parse once into staging, without a shuffle; the batch-level checks then read narrow
-        # columns of it, and curated and quarantine are cheap column reads of it plus the flags.
-        # Staged reads pass the schema: a batch without rows stages no file to infer one from.
+        # Parse once into scratch, without a shuffle; the raw gate, the batch checks, curated and
+        # quarantine are all reads of it. Staged reads pass the schema: an empty batch stages no file to infer one from.
         with timed(phase_seconds, "parse"):
-            parsed = with_validity(parse(raw), run_date)
-            parsed.write.parquet(f"{staging}/parsed")
-        parsed = spark.read.schema(parsed.schema).parquet(f"{staging}/parsed")
+            parsed = with_validity(parse(extract(spark, files)), run_date)
+            parsed.write.parquet(f"{unit.scratch}/parsed")
+        parsed = spark.read.schema(parsed.schema).parquet(f"{unit.scratch}/parsed")
+        rows_in = parsed.count()  # from the files' footers: every line of the landing files is a row here
+        # The gates run beside the next steps (their jobs fill each other's gaps); nothing is
+        # published before both verdicts are in.
+        raw_gate = quality.validate_in_background(raw_view(parsed).cache(), layout, "raw", run_date)
+
         with timed(phase_seconds, "batch_checks"):
-            flags = batch_flags(parsed, ids_loaded_by_other_batches(spark, layout, run_date))
-            flags.write.parquet(f"{staging}/flags")
-        checked = with_reason(parsed, spark.read.schema(flags.schema).parquet(f"{staging}/flags"))
-
+            flags = batch_flags(parsed, ids_loaded_by_other_batches(spark, layout, run_date, parsed))
+            flags.write.parquet(f"{unit.scratch}/flags")
+        checked = with_reason(parsed, spark.read.schema(flags.schema).parquet(f"{unit.scratch}/flags"))
+        batch = layout.batch(run_date)
+        staged = type(batch)(str(unit.staged))
         with timed(phase_seconds, "write_curated_and_quarantine"):
-            # One task per transaction date writes that date's file: no swarm of tiny files per partition.
-            curated = curated_view(checked, run_date).repartition("txn_date")
-            curated.write.partitionBy("txn_date", "ingest_date").parquet(f"{staging}/curated")
-            quarantine = quarantine_view(checked, run_date).coalesce(1)
-            quarantine.write.partitionBy("ingest_date").parquet(f"{staging}/quarantine")
-
+            # Each file sorted by transaction date: a reader filtering on dates skips the other row groups.
+            curated = curated_view(checked).sortWithinPartitions("txn_date", "transaction_id")
+            curated.write.parquet(staged.transactions)
+            quarantine = quarantine_view(checked).coalesce(1)
+            quarantine.write.parquet(staged.quarantine)
+        needed = sorted({*quality.suite_columns("curated"), *ACTIVITY_INPUTS})
+        staged_curated = spark.read.schema(curated.schema).parquet(staged.transactions).select(*needed).cache()
+        curated_gate = quality.validate_in_background(staged_curated, layout, "curated", run_date)
         with timed(phase_seconds, "reconcile"):
-            curated_rows = spark.read.schema(curated.schema).parquet(f"{staging}/curated").count()
-            staged_quarantine = spark.read.schema(quarantine.schema).parquet(f"{staging}/quarantine")
-            quarantine_by_reason = {
-                row["reason"]: row["count"] for row in staged_quarantine.groupBy("reason").count().collect()
-            }
+            curated_rows = staged_curated.count()
+            staged_quarantine = spark.read.schema(quarantine.schema).parquet(staged.quarantine)
+            quarantine_by_reason = {row["reason"]: row["count"] for row in staged_quarantine.groupBy("reason").count().collect()}
         quarantined_rows = sum(quarantine_by_reason.values())
-        if rows_in != curated_rows + quarantined_rows:
-            raise RuntimeError(
-                f"row counts do not reconcile for {run_date}: {rows_in} in, {curated_rows} curated, "
-                f"{quarantined_rows} quarantined; nothing was published"
-            )
-        changed = [path for path, fingerprint in fingerprints.items() if landing_fs.fingerprint(path) != fingerprint]
+        changed = [path for path, before in fingerprints.items() if fingerprint(path) != before]
         if changed:
             raise LandingError(
                 f"{', '.join(changed)} changed while the run was reading it; nothing was published. "
                 "Rerun the date once the file is complete (land files by writing elsewhere and renaming)."
             )
-        with timed(phase_seconds, "publish"):
-            published = publish_partitions(
-                spark, f"{staging}/curated", layout.curated_transactions, f"txn_date=*/ingest_date={run_date}"
+        if rows_in != curated_rows + quarantined_rows:
+            raise RuntimeError(
+                f"row counts do not reconcile for {run_date}: {rows_in} in, {curated_rows} curated, "
+                f"{quarantined_rows} quarantined; nothing was published"
             )
-            publish_partitions(spark, f"{staging}/quarantine", layout.quarantine, f"ingest_date={run_date}")
-    finally:
-        HadoopFileSystem(spark, staging).delete(staging)
-    record = {
-        "job": JOB_NAME,
-        "run_date": run_date,
-        "input_files": files,
-        "rows_in": rows_in,
-        "rows_curated": curated_rows,
-        "rows_quarantined": quarantined_rows,
-        "quarantine_by_reason": dict(sorted(quarantine_by_reason.items())),
-        "curated_partitions": len(published),
-        "curated_path": layout.curated_transactions,
-        "quarantine_path": layout.quarantine,
-        "seconds": round(time.monotonic() - started, 1),
-        "phase_seconds": phase_seconds,
-    }
-    write_run_record(layout.run_record(run_date, JOB_NAME), record)
-    return record
+        figures = {"rows_in": rows_in, "rows_curated": curated_rows, "rows_quarantined": quarantined_rows,
+                   "quarantine_by_reason": dict(sorted(quarantine_by_reason.items()))}
+        with timed(phase_seconds, "index_and_activity"):
+            transaction_id_index(staged_curated.coalesce(1)).write.parquet(staged.transaction_ids)
+            # A few files: the dashboards read them whole, and small files would slow that down.
+            marts.activity(staged_curated, credentials.customer_key_secret(layout)).coalesce(1).write.parquet(staged.activity)
+        with timed(phase_seconds, "gates"):
+            raw_report, curated_report = raw_gate.result(), curated_gate.result()
+        staged_curated.unpersist()
+        if not raw_report["success"]:
+            # The curated batch was built from a delivery that failed its gate: its verdict does not count.
+            quality.clear_reports(layout, run_date, ("curated",))
+            return finish_record(record_path, {**record, "rows_in": rows_in, **quality.gate_failure(raw_report)}, started)
+        if not curated_report["success"]:
+            rejected = quality.reject(curated_report, unit, layout.rejected(JOB_NAME, run_date))
+            return finish_record(record_path, {**record, **figures, **rejected}, started)
+        with timed(phase_seconds, "publish"):
+            manifest = unit.publish(figures)
+    return finish_record(record_path, {**record, **figures, "published": True, "txid": manifest["txid"], "batch_path": batch.root,
+                           "curated_path": batch.transactions, "quarantine_path": batch.quarantine}, started)
 
 
 def summarise(record: dict) -> str:
+    if not record["published"]:
+        return f"{JOB_NAME} {record['run_date']}: nothing published, {record['gate']} gate failed: {'; '.join(record['gate_failures'])}"
     return (
         f"{JOB_NAME} {record['run_date']}: {record['rows_in']:,} rows in = {record['rows_curated']:,} curated "
         f"+ {record['rows_quarantined']:,} quarantined {record['quarantine_by_reason']}"
     )
 
-
-def main(argv: list[str] | None = None) -> None:
-    run_job_from_command_line(JOB_NAME, __doc__, run, summarise, argv)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,46 @@
+"""Secrets of one data directory, generated on first use and kept in files only their owner can read.
+
+    customer_key_secret(layout)   # keys the dashboards' customer hash
+
+Each secret is taken from its environment variable when set (the compose stack passes them from
+``.env``), else from ``DATA_DIR/secrets/<name>``, which is created once with mode 0600 and a value
+from the operating system's random source. Losing the file changes the secret: the next runs key
+customers differently from the published marts, so it belongs in the data directory's backups.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as random_source
+from pathlib import Path
+
+from bankseg.layout import DataLayout
+
+CUSTOMER_KEY_ENV = "BANKSEG_CUSTOMER_KEY_SECRET"
+
+
+def secrets_folder(layout: DataLayout) -> Path:
+    return Path(layout.root) / "secrets"
+
+
+def read_or_create(path: Path, length: int = 32) -> str:
+    """The secret in ``path``, written with mode 0600 (folder 0700) the first time."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = random_source.token_urlsafe(length)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: theirs is the secret
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def secret(layout: DataLayout, name: str, env: str) -> str:
+    return os.environ.get(env) or read_or_create(secrets_folder(layout) / name)
+
+
+def customer_key_secret(layout: DataLayout) -> str:
+    return secret(layout, "customer_key", CUSTOMER_KEY_ENV)
