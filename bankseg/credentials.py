@@ -2,8 +2,8 @@
 
     customer_key_secret(layout)   # keys the dashboards' customer hash
 
-Each secret is taken from its environment variable when set (the compose stack passes them from
-``.env``), else from ``DATA_DIR/secrets/<name>``, which is created once with mode 0600 and a value
+Each secret is taken from its environment variable when set (a deployment may pass them from its
+secret store), else from ``DATA_DIR/secrets/<name>``, which is created once with mode 0600 and a value
 from the operating system's random source. Losing the file changes the secret: the next runs key
 customers differently from the published marts, so it belongs in the data directory's backups.
 """

@@ -67,7 +67,7 @@ class Batch:
 
     @property
     def activity(self) -> str:
-        """The batch's transactions summed per customer, day and attribute: what the dashboards filter."""
+        """The batch's transactions, one row each with a keyed customer hash: what the dashboards filter."""
         return f"{self.root}/activity"
 
 

@@ -25,10 +25,8 @@ from pyspark.sql import functions as F
 from bankseg.definitions import AMOUNT_CATEGORIES, TOP_AMOUNT_CATEGORY
 from bankseg.features import age_band
 from bankseg.model_spec import INPUT_COLUMNS
-from bankseg.segmentation import Preprocessing
-from bankseg.spark_model import scaled_columns
 
-# Deciles of the training snapshot are the drift bins; an empty bin counts as this share.
+# Deciles of the training sample are the drift bins (jobs/train_segmentation.py); an empty bin counts as this share.
 DRIFT_BINS = 10
 DRIFT_FLOOR = 1e-4
 ACTIVITY_SCHEMA = (
@@ -45,7 +43,7 @@ MODEL_HISTORY_SCHEMA = (
 
 
 def customer_key(customer_id: Column, secret: str) -> Column:
-    """A 63-bit key per customer: SHA-256 of the platform's secret and the id, so it cannot be
+    """A 60-bit key per customer (15 hex digits): SHA-256 of the platform's secret and the id, so it cannot be
     reversed by hashing every possible id without the secret."""
     return F.conv(F.substring(F.sha2(F.concat(F.lit(secret), F.lit(":"), customer_id), 256), 1, 15), 16, 10).cast("bigint")
 
@@ -77,12 +75,6 @@ def segment_keys(segments: DataFrame, secret: str) -> DataFrame:
     return segments.select(customer_key(F.col("customer_id"), secret).alias("customer_key"), "segment_id")
 
 
-def model_space(features: DataFrame, preprocessing: Preprocessing) -> DataFrame:
-    """The model inputs as the model sees them: imputed, log-transformed, standardised."""
-    columns = [column.alias(name) for column, name in zip(scaled_columns(preprocessing), INPUT_COLUMNS, strict=True)]
-    return features.select("customer_id", *columns)
-
-
 def population_stability(reference: list[int], current: list[int]) -> float:
     """PSI of two histograms over the same bins: sum of (p - q) * ln(p / q)."""
     reference_total, current_total = sum(reference), sum(current)
@@ -100,15 +92,6 @@ def _bin_index(column: str, edges: list[float]) -> Column:
     for position in reversed(range(len(edges))):
         index = F.when(F.col(column) <= edges[position], position).otherwise(index)
     return index
-
-
-def drift_reference(scaled: DataFrame) -> dict[str, dict[str, list]]:
-    """Per model input: the deciles of ``scaled`` (the drift bins) and the rows in each bin."""
-    probabilities = [i / DRIFT_BINS for i in range(1, DRIFT_BINS)]
-    quantiles = scaled.approxQuantile(list(INPUT_COLUMNS), probabilities, 0.001)
-    # A feature with many equal values has fewer distinct deciles.
-    edges = {column: sorted(set(values)) for column, values in zip(INPUT_COLUMNS, quantiles, strict=True)}
-    return {column: {"edges": edges[column], "counts": counts} for column, counts in binned_counts(scaled, edges).items()}
 
 
 def binned_counts(scaled: DataFrame, edges: dict[str, list[float]]) -> dict[str, list[int]]:

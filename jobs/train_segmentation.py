@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bankseg import tracking, training_parameters, training_report
@@ -42,9 +42,9 @@ from bankseg.layout import DataLayout
 from bankseg.model_spec import INPUT_COLUMNS, MODEL_INPUTS, REGISTERED_MODEL
 from bankseg.run_records import write_run_record
 from bankseg.segmentation import GateEvidence, Preprocessing, SegmentationParameters, name_segments, nearest, quality_gate_failures
-from bankseg.marts import drift_reference, model_space
+from bankseg.marts import DRIFT_BINS
 from bankseg.spark import preload, run_job_from_command_line, timed
-from bankseg.spark_model import nearest_centroid, scaled_columns, transformed_column
+from bankseg.spark_model import nearest_centroid, scaled_columns
 from bankseg.training_parameters import TrainingParameters
 
 JOB_NAME = "train_segmentation"
@@ -70,34 +70,58 @@ def latest_snapshot(layout: DataLayout, run_date: str) -> str:
     return snapshot
 
 
-def fit_preprocessing(features: DataFrame) -> Preprocessing:
-    """Training medians for imputation, then means and standard deviations of the transformed inputs."""
-    imputed = [spec.column for spec in MODEL_INPUTS if spec.impute]
-    row = features.agg(*[F.percentile_approx(column, 0.5).cast("double").alias(column) for column in imputed]).first()
-    # A snapshot where the input is never known imputes 0: the feature then carries no information.
-    medians = {column: float(row[column]) if row[column] is not None else 0.0 for column in imputed}
-    unscaled = [transformed_column(spec, medians) for spec in MODEL_INPUTS]
-    stats = features.agg(
-        *[F.avg(column).alias(f"mean{i}") for i, column in enumerate(unscaled)],
-        *[F.stddev_pop(column).alias(f"std{i}") for i, column in enumerate(unscaled)],
-    ).first()
-    means = [float(stats[f"mean{i}"]) for i in range(len(unscaled))]
-    # A constant input (every customer alike) is left unscaled rather than divided by zero.
-    stds = [float(stats[f"std{i}"]) or 1.0 for i in range(len(unscaled))]
-    return Preprocessing(medians=medians, means=means, stds=stds)
+@dataclass(frozen=True)
+class SnapshotStatistics:
+    customers: int
+    digest: str
+    preprocessing: Preprocessing
 
 
-def content_hash(features: DataFrame) -> str:
-    """Order-independent digest of what the training reads: customer id and the model inputs' source
-    columns, each row as ``id|recency|frequency|monetary_total|balance_latest`` hashed with SHA-256,
-    the first 60 bits of each summed modulo 2**60 (15 hex digits)."""
+def digest_bits(features: DataFrame) -> Column:
+    """Each row as ``id|recency|frequency|monetary_total|balance_latest``, hashed with SHA-256: its first 60 bits."""
     text = F.concat_ws(
         "|", "customer_id", F.col("recency_days").cast("string"), F.col("frequency").cast("string"),
         F.col("monetary_total").cast("string"), F.coalesce(F.col("balance_latest").cast("string"), F.lit("")),
     )
-    bits = F.conv(F.substring(F.sha2(text, 256), 1, 15), 16, 10).cast("decimal(20,0)")
-    total = features.agg(F.sum(bits).alias("total")).first()["total"]
-    return f"{int(total or 0) % (1 << 60):015x}"
+    return F.conv(F.substring(F.sha2(text, 256), 1, 15), 16, 10).cast("decimal(20,0)")
+
+
+def content_hash(features: DataFrame) -> str:
+    """Order-independent digest of what the training reads: the row digests summed modulo 2**60, in 15 hex digits."""
+    return snapshot_statistics(features).digest
+
+
+def snapshot_statistics(features: DataFrame) -> SnapshotStatistics:
+    """In one pass over every customer: the count, the digest (``content_hash``), and the
+    preprocessing: the imputation median, then the means and standard deviations of the transformed
+    inputs. An imputed input's moments come from its known values and the median that fills the
+    rest: n * mean = sum(known) + missing * filled, and likewise for the squares."""
+    aggregates = [F.count("*").alias("customers"), F.sum(digest_bits(features)).alias("digest")]
+    for spec in MODEL_INPUTS:
+        value = F.col(spec.column).cast("double")
+        value = F.log1p(value) if spec.log else value
+        if spec.impute:
+            aggregates += [F.percentile_approx(spec.column, 0.5).cast("double").alias(f"median_{spec.column}"),
+                           F.count(spec.column).alias(f"known_{spec.column}")]
+        aggregates += [F.sum(value).alias(f"sum_{spec.column}"), F.sum(value * value).alias(f"squares_{spec.column}")]
+    row = features.agg(*aggregates).first()
+    customers = int(row["customers"])
+    medians, means, stds = {}, [], []
+    for spec in MODEL_INPUTS:
+        total, squares = float(row[f"sum_{spec.column}"] or 0.0), float(row[f"squares_{spec.column}"] or 0.0)
+        if spec.impute:
+            # A snapshot where the input is never known imputes 0: the feature then carries no information.
+            median = row[f"median_{spec.column}"]
+            medians[spec.column] = float(median) if median is not None else 0.0
+            filled = math.log1p(medians[spec.column]) if spec.log else medians[spec.column]
+            missing = customers - int(row[f"known_{spec.column}"])
+            total, squares = total + missing * filled, squares + missing * filled * filled
+        mean = total / max(customers, 1)
+        means.append(mean)
+        # A constant input (every customer alike) is left unscaled rather than divided by zero.
+        stds.append(math.sqrt(max(squares / max(customers, 1) - mean * mean, 0.0)) or 1.0)
+    digest = f"{int(row['digest'] or 0) % (1 << 60):015x}"
+    return SnapshotStatistics(customers, digest, Preprocessing(medians=medians, means=means, stds=stds))
 
 
 # ---------------------------------------------------------------- 2. the sample
@@ -185,10 +209,43 @@ def fit_bisecting(points: np.ndarray, k: int, seed: int, parameters: TrainingPar
     return Fit("bisecting_kmeans", k, points, model.cluster_centers_, model.labels_, None, time.monotonic() - started, True)
 
 
+def silhouette_values(points: np.ndarray, labels: np.ndarray, chunk: int = 1_000) -> np.ndarray:
+    """Each point's silhouette, (b - a) / max(a, b), as scikit-learn defines it (0 in a cluster of
+    one), from Euclidean distances computed a block of rows at a time with matrix products: the
+    evaluation sample's 25 million distances in a fraction of scikit-learn's time for 4 inputs."""
+    clusters, index = np.unique(labels, return_inverse=True)
+    members = np.zeros((len(points), len(clusters)))
+    members[np.arange(len(points)), index] = 1.0
+    sizes = members.sum(axis=0)
+    squares = (points * points).sum(axis=1)
+    values = np.zeros(len(points))
+    for start in range(0, len(points), chunk):
+        block = slice(start, start + chunk)
+        distances = np.sqrt(np.maximum(squares[block, None] + squares[None, :] - 2.0 * points[block] @ points.T, 0.0))
+        sums = distances @ members  # per point of the block: summed distance to each cluster
+        own = index[block]
+        rows = np.arange(len(own))
+        own_size = sizes[own]
+        a = sums[rows, own] / np.maximum(own_size - 1, 1)
+        means = sums / sizes[None, :]
+        means[rows, own] = np.inf
+        b = means.min(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = (b - a) / np.maximum(a, b)
+        values[block] = np.where(own_size > 1, np.nan_to_num(value), 0.0)
+    return values
+
+
+def silhouette(points: np.ndarray, labels: np.ndarray) -> float:
+    """The mean silhouette; NaN unless 1 < clusters < points (undefined otherwise)."""
+    found = len(np.unique(labels))
+    return float(silhouette_values(points, labels).mean()) if 1 < found < len(points) else float("nan")
+
+
 def clustering_metrics(fit: Fit, evaluation: np.ndarray) -> dict[str, float]:
     """Silhouette and Davies-Bouldin (exact, evaluation sample), Calinski-Harabasz and WCSS (sample),
     smallest share (sample), iterations and time. NaN where a metric is undefined (one cluster)."""
-    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     evaluation_labels = nearest(evaluation, fit.centroids)
     found = len(set(fit.labels.tolist()))
@@ -200,8 +257,7 @@ def clustering_metrics(fit: Fit, evaluation: np.ndarray) -> dict[str, float]:
     }
     if fit.iterations is not None:
         metrics["iterations"] = float(fit.iterations)
-    if 1 < len(set(evaluation_labels.tolist())) < len(evaluation):
-        metrics["silhouette_sample"] = float(silhouette_score(evaluation, evaluation_labels))
+    metrics["silhouette_sample"] = silhouette(evaluation, evaluation_labels)
     if 1 < found < len(fit.points):
         metrics["davies_bouldin"] = float(davies_bouldin_score(fit.points, fit.labels))
         metrics["calinski_harabasz"] = float(calinski_harabasz_score(fit.points, fit.labels))
@@ -232,7 +288,7 @@ def ward_linkage(points: np.ndarray) -> np.ndarray | None:
 def ward_sweep(points: np.ndarray, ks: list[int]) -> dict[int, dict[str, float]]:
     """Ward clustering of the evaluation sample once, cut at each k."""
     from scipy.cluster.hierarchy import fcluster
-    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     tree = ward_linkage(points)
     results = {}
@@ -246,7 +302,7 @@ def ward_sweep(points: np.ndarray, ks: list[int]) -> dict[int, dict[str, float]]
             metrics["wcss"] = float(((points - centroids[labels]) ** 2).sum())
             metrics["min_share"] = float(sizes.min() / len(points))
             if 1 < len(sizes) < len(points):
-                metrics["silhouette_sample"] = float(silhouette_score(points, labels))
+                metrics["silhouette_sample"] = silhouette(points, labels)
                 metrics["davies_bouldin"] = float(davies_bouldin_score(points, labels))
                 metrics["calinski_harabasz"] = float(calinski_harabasz_score(points, labels))
         results[k] = metrics
@@ -295,7 +351,8 @@ def stability_check(sample: TrainingSample, k: int, parameters: TrainingParamete
 
 def segment_every_customer(features: DataFrame, preprocessing: Preprocessing, centroids: np.ndarray) -> tuple[pd.DataFrame, pd.Series, float]:
     """Per centroid and for everyone: medians of balance, spend and recency, mean frequency, size;
-    and the within-cluster sum of squares over every customer. One pass over the snapshot."""
+    and the within-cluster sum of squares over every customer. One pass over the snapshot: the
+    per-cluster rows and the all-customer row come from one rollup."""
     scaled = scaled_columns(preprocessing)
     cluster = nearest_centroid(scaled, centroids.tolist())
     squared = None
@@ -303,16 +360,31 @@ def segment_every_customer(features: DataFrame, preprocessing: Preprocessing, ce
         difference = value - F.element_at(F.array(*[F.lit(float(c[column])) for c in centroids]), cluster + 1)
         squared = difference * difference if squared is None else squared + difference * difference
     assigned = features.select(*PROFILE_COLUMNS, "frequency", cluster.alias("cluster"), squared.alias("squared_distance"))
-    aggregates = [
+    rows = assigned.rollup("cluster").agg(
         *[F.percentile_approx(column, 0.5).cast("double").alias(column) for column in PROFILE_COLUMNS],
         F.avg("frequency").alias("frequency"),
         F.count("*").alias("customers"),
-    ]
-    per_cluster = assigned.groupBy("cluster").agg(*aggregates, F.sum("squared_distance").alias("wcss")).toPandas().set_index("cluster")
+        F.sum("squared_distance").alias("wcss"),
+        F.grouping("cluster").alias("everyone"),
+    ).toPandas()
+    everyone = rows[rows["everyone"] == 1].iloc[0]
+    per_cluster = rows[rows["everyone"] == 0].set_index("cluster")
     # One row per centroid, in centroid order; a centroid no customer is nearest to has no customers.
     per_cluster = per_cluster.reindex(range(len(centroids))).fillna({"customers": 0, "wcss": 0.0})
-    everyone = assigned.agg(*aggregates).toPandas().iloc[0]
-    return per_cluster.drop(columns="wcss"), everyone, float(per_cluster["wcss"].sum())
+    return per_cluster.drop(columns=["wcss", "everyone"]), everyone.drop(["wcss", "everyone", "cluster"]), float(everyone["wcss"] or 0.0)
+
+
+def drift_reference(sample: TrainingSample) -> dict[str, dict[str, list]]:
+    """Per model input: the training sample's deciles (the daily drift check's bins) and its customers
+    in each bin, bin i holding values in (edge[i-1], edge[i]]."""
+    reference = {}
+    for index, column in enumerate(INPUT_COLUMNS):
+        values = sample.points[:, index]
+        # A feature with many equal values has fewer distinct deciles.
+        edges = sorted(set(np.quantile(values, [i / DRIFT_BINS for i in range(1, DRIFT_BINS)]).tolist())) if len(values) else []
+        counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1).tolist()
+        reference[column] = {"edges": edges, "counts": counts}
+    return reference
 
 
 # ---------------------------------------------------------------- 7. names, gates, MLflow
@@ -344,7 +416,6 @@ def save_plots(folder: Path, sweep: dict, chosen: Fit, segments, evaluation: np.
     import matplotlib.pyplot as plt
     from scipy.cluster.hierarchy import dendrogram
     from sklearn.decomposition import PCA
-    from sklearn.metrics import silhouette_samples
 
     folder.mkdir(parents=True, exist_ok=True)
     figure, axis = plt.subplots(figsize=(7, 4))
@@ -369,7 +440,7 @@ def save_plots(folder: Path, sweep: dict, chosen: Fit, segments, evaluation: np.
     names = {index: f"{s.segment_id} {s.name}" for index, s in enumerate(segments)}
     figure, axis = plt.subplots(figsize=(7, 5))
     if 1 < len(set(labels.tolist())) < len(evaluation):
-        values = silhouette_samples(evaluation, labels)
+        values = silhouette_values(evaluation, labels)
         bottom = 0
         for cluster in sorted(set(labels.tolist())):
             ordered = np.sort(values[labels == cluster])
@@ -447,11 +518,10 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str, parameters: Trai
     features = spark.read.parquet(snapshot_path).select("customer_id", "recency_days", "frequency", "monetary_mean",
                                                         "monetary_total", "balance_latest")
     with timed(phase_seconds, "read_and_sample"):
-        customers = features.count()
+        statistics = snapshot_statistics(features)
+        customers, digest, preprocessing = statistics.customers, statistics.digest, statistics.preprocessing
         if customers == 0:
             raise TrainingDataError(f"the features snapshot {snapshot} has no customers: land transactions and run the daily DAG first")
-        digest = content_hash(features)
-        preprocessing = fit_preprocessing(features)
         sample = draw_sample(features, preprocessing, customers, parameters)
     k = parameters.chosen_k
 
@@ -476,7 +546,7 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str, parameters: Trai
             stability = stability_check(sample, k, parameters)
         with timed(phase_seconds, "every_customer"):
             profiles, population, wcss_all = segment_every_customer(features, preprocessing, chosen.centroids)
-            reference = drift_reference(model_space(features, preprocessing))
+        reference = drift_reference(sample)
         previous = champion_parameters(layout)
         segments = name_segments(profiles, population, chosen.centroids, preprocessing, previous)
         shares = (profiles["customers"] / customers).tolist()

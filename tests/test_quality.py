@@ -50,10 +50,10 @@ def test_every_model_input_is_guarded_against_nulls():
         assert (0.98 <= not_null[spec.column] < 1) if spec.impute else not_null[spec.column] == 1.0, spec
 
 
-def test_readme_counts_each_suites_expectations_by_severity():
+def test_the_quality_docs_count_each_suites_expectations_by_severity():
     from bankseg.layout import REPOSITORY_ROOT
 
-    readme = (REPOSITORY_ROOT / "README.md").read_text()
+    readme = (REPOSITORY_ROOT / "docs" / "quality-gates.md").read_text()
     for layer, suite in quality.SUITES.items():
         severities = [e["severity"] for e in quality.load_suite_definition(suite)["expectations"]]
         row = f"| `validate_{layer}` | `expectations/{suite}.json` |"

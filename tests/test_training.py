@@ -29,7 +29,7 @@ from bankseg import snapshot as customer_snapshot
 from jobs import train_segmentation
 from bankseg import etl
 
-pytestmark = pytest.mark.spark
+pytestmark = pytest.mark.spark  # all but the pure-numpy tests below need the session
 
 RUN_DATE = "2016-10-21"
 ROWS = 6_000
@@ -192,6 +192,7 @@ def test_promotion_and_rollback_are_one_call_each(trained, retrained):
     assert str(tracking.champion_version(layout).version) == first["model_version"]
 
 
+@pytest.mark.services
 def test_served_predictions_equal_the_batch_scores_for_every_customer(spark, trained, tmp_path):
     layout, record = trained
     tracking.promote(layout, record["model_version"])
@@ -386,3 +387,15 @@ def test_a_segment_is_described_by_the_city_most_over_represented_in_it_not_the_
     # GOA holds a sixth of segment 2: under a support of 20% it cannot win, and DELHI is next.
     strict = {r["segment_id"]: r["distinctive_city"] for r in scoring.distinctive_values(segmented, "city", min_share=0.2).collect()}
     assert strict == {1: "PUNE", 2: "DELHI"}
+
+
+def test_the_silhouette_is_scikit_learns_on_every_point():
+    from sklearn.metrics import silhouette_samples
+
+    rng = np.random.default_rng(5)
+    points = np.vstack([rng.normal(center, 0.6, size=(n, 4)) for center, n in ((0, 700), (2, 500), (5, 1))])
+    labels = np.repeat([3, 7, 9], [700, 500, 1])  # any label values, and a cluster of one
+    ours = train_segmentation.silhouette_values(points, labels, chunk=256)
+    np.testing.assert_allclose(ours, silhouette_samples(points, labels), atol=1e-9)
+    assert ours[-1] == 0.0
+    assert np.isnan(train_segmentation.silhouette(points, np.zeros(len(points), dtype=int)))

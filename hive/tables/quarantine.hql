@@ -1,4 +1,4 @@
--- Quarantined rows, written by jobs/etl_transactions.py: every input row that could not be used,
+-- Quarantined rows, written by the batch step of jobs/daily_pipeline.py: every input row that could not be used,
 -- as text, with the reason. ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql
 -- for why the DDL is Spark SQL (USING parquet).
 CREATE TABLE IF NOT EXISTS bank.quarantine (
@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS bank.quarantine (
   transaction_time_raw STRING COMMENT 'TransactionTime as in the file',
   amount_raw           STRING COMMENT 'TransactionAmount (INR) as in the file',
   raw_record           STRING COMMENT 'The whole line, when it could not be split into the nine fields',
-  reason               STRING COMMENT 'Why the row was rejected, e.g. INVALID_AMOUNT (README: quarantine reason codes)',
+  reason               STRING COMMENT 'Why the row was rejected, e.g. INVALID_AMOUNT (docs/quarantine.md)',
   source_file          STRING COMMENT 'Landing file the row came from',
   ingest_date          DATE   COMMENT 'Partition: run date whose batch delivered the row'
 )

@@ -1,4 +1,4 @@
--- Curated transactions, written by jobs/etl_transactions.py: one row per usable input row.
+-- Curated transactions, written by the batch step of jobs/daily_pipeline.py: one row per usable input row.
 --
 -- Spark data-source DDL (USING parquet): Hive DDL has no TIMESTAMP_NTZ, and a Hive TIMESTAMP
 -- column would shift the wall-clock bank times by the time zone of the server. LOCATION makes the

@@ -1,6 +1,6 @@
 -- Curated transactions as analysts see them: age band instead of birth date, an amount category,
 -- and calendar fields for grouping. The other spend views are built on this one.
--- Age bands are those of jobs/customer_features.py (AGE_BANDS); tests/test_hive.py checks they agree.
+-- Age bands are those of bankseg/definitions.py (AGE_BANDS); tests/test_hive.py checks they agree.
 CREATE OR REPLACE VIEW bank.v_transactions (
   transaction_id  COMMENT 'TransactionID (T<n>)',
   customer_id     COMMENT 'CustomerID (C<digits>)',
