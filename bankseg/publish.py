@@ -23,9 +23,10 @@ Each unit carries a manifest (``_unit.json``: job, date, transaction id, the job
 moves with it, so recovery can tell which side of the swap a folder is on, and later runs know
 which transaction made what they read. File names starting with ``_`` are invisible to Spark and Hive.
 
-A file system without an exchange (HDFS, object stores) gets two renames (old aside, new in); the
-journal still rolls that forward after a crash, but a reader can find the date missing for the
-moment between the two renames.
+Only local and mounted file systems are published to (``local_path`` refuses other schemes). One
+without an exchange (some network mounts) gets two renames, old aside, then new in; the journal
+still rolls that forward after a crash, but a reader can find the date missing for the moment
+between the two renames.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -101,10 +104,13 @@ def exchange(staged: Path, target: Path) -> bool:
 
 
 def fault_point(step: str) -> None:
-    """Kill this process at ``step`` when the crash tests ask for it (``BANKSEG_PUBLISH_KILL_AT``)."""
-    if os.environ.get(KILL_AT_ENV) == step:
-        log.warning("fault injection: SIGKILL at publish step %s", step)
-        os.kill(os.getpid(), 9)
+    """Signal this process at ``step`` when the crash tests ask for it: ``BANKSEG_PUBLISH_KILL_AT`` is
+    ``<step>`` (SIGKILL, as the kernel's OOM killer) or ``<step>:SIGTERM`` (as Airflow's timeout)."""
+    wanted, _, signal_name = os.environ.get(KILL_AT_ENV, "").partition(":")
+    if wanted == step:
+        log.warning("fault injection: %s at publish step %s", signal_name or "SIGKILL", step)
+        os.kill(os.getpid(), getattr(signal, signal_name or "SIGKILL"))
+        time.sleep(60)  # the signal is delivered meanwhile; nothing after this point runs
 
 
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
