@@ -40,8 +40,8 @@ def thrift_server_command(layout: DataLayout, port: int) -> list[str]:
         "spark.driver.extraJavaOptions": "-Dderby.stream.error.field=java.lang.System.err",
         # The same zone as the jobs, so date functions in analysts' SQL agree with the datasets.
         "spark.sql.session.timeZone": SESSION_TIME_ZONE,
-        # The city summary over 1M rows took the same 3 s with 4, 8, 16 or 200 shuffle partitions:
-        # adaptive execution merges the small ones.
+        # Adaptive execution merges small shuffle partitions, so the count hardly matters for the
+        # views' summaries (docs/benchmark.md has the measurement).
         "spark.sql.shuffle.partitions": "8",
     }
     hive_conf = {

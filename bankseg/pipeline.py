@@ -33,8 +33,8 @@ def job_application(job_name: str) -> str:
 def spark_submit_conf() -> dict[str, str]:
     """Spark settings every job is submitted with; each can be changed through the environment.
 
-    16 shuffle partitions measured fastest for 1M rows on two cores (64 took 2.5x as long);
-    raise it with the cluster's core count and the input size.
+    The default of 16 shuffle partitions suits the Kaggle volume on two cores (docs/benchmark.md
+    has the measurement); raise it with the cluster's core count and the input size.
     """
     return {
         "spark.sql.shuffle.partitions": os.environ.get("BANKSEG_SPARK_SHUFFLE_PARTITIONS", "16"),
