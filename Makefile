@@ -14,11 +14,12 @@ TOOLS := $(CURDIR)/.tools
 UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install check-java system-packages run up down land-daily airflow promote rollback serve test bench clean
+.PHONY: help install check-java system-packages run up down land-daily airflow promote rollback serve test test-fast bench clean
 
 help:
 	@echo "make run    generate the default data set (or INPUT=file.csv[.gz]), run the daily DAG through Airflow"
 	@echo "make test   the whole test suite (what CI runs)"
+	@echo "make test-fast   units and in-process Spark only, for the inner loop (no Airflow runs, no HiveServer2, no cluster)"
 	@echo "make bench  timings and peak memory per stage (ROWS=..., STAGES=..., or SCALES=1,10,50 for the scale benchmark; REPORT=1 tables sizes run separately)"
 	@echo "make up     start the local platform (Airflow UI on 127.0.0.1:8080); make down stops it"
 	@echo "make land-daily   one landing file per transaction date (for a backfill)"
@@ -77,6 +78,10 @@ system-packages:
 
 test: install check-java system-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The markers are declared in pyproject.toml; the full suite above stays the gate.
+test-fast: install check-java system-packages
+	$(PY) -m pytest -m "not airflow and not cluster and not services" $(PYTEST_ARGS)
 
 bench: install check-java system-packages
 	$(PY) -m bankseg.bench --rows $(ROWS) --data-dir "$(DATA_DIR)/bench" $(if $(STAGES),--stages $(STAGES)) $(if $(SCALES),--scales $(SCALES)) $(if $(REPORT),--report)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mlflow.exceptions import MlflowException
 
-from bankseg import pipeline, platform, quality, synthetic, tracking
+from bankseg import credentials, pipeline, platform, quality, synthetic, tracking
 from bankseg.model_spec import REGISTERED_MODEL
 from bankseg.layout import DataLayout, default_data_dir
 from bankseg.run_records import write_run_record
@@ -157,6 +157,7 @@ def command_up(args: argparse.Namespace) -> None:
     print(f"  login      {platform.AIRFLOW_ADMIN_USER} / {password}")
     print(f"Dashboards   {platform.dashboards_url()}  (also in the Airflow UI: Browse > Segmentation dashboards)")
     print(f"MLflow UI    {platform.mlflow_url()}  (experiments, model registry; tracking server over {layout.mlflow})")
+    print(f"  login      {tracking.MLFLOW_ADMIN_USER} / {credentials.mlflow_admin_password(layout)}")
     print(f"HiveServer2  {platform.hive_jdbc_url()}  (JDBC/ODBC, PyHive; any user name, no password)")
     print(f"  beeline    {platform.beeline_command()}")
     print("  database bank and its tables appear with the first registered run (`make run`)")

@@ -1,6 +1,7 @@
 """Secrets of one data directory, generated on first use and kept in files only their owner can read.
 
     customer_key_secret(layout)   # keys the dashboards' customer hash
+    mlflow_admin_password(layout) # the MLflow server's admin login
 
 Each secret is taken from its environment variable when set (a deployment may pass them from its
 secret store), else from ``DATA_DIR/secrets/<name>``, which is created once with mode 0600 and a value
@@ -17,6 +18,9 @@ from pathlib import Path
 from bankseg.layout import DataLayout
 
 CUSTOMER_KEY_ENV = "BANKSEG_CUSTOMER_KEY_SECRET"
+# MLflow's own names: its server reads them.
+MLFLOW_ADMIN_PASSWORD_ENV = "MLFLOW_AUTH_ADMIN_PASSWORD"
+MLFLOW_SESSION_SECRET_ENV = "MLFLOW_FLASK_SERVER_SECRET_KEY"
 
 
 def secrets_folder(layout: DataLayout) -> Path:
@@ -44,3 +48,13 @@ def secret(layout: DataLayout, name: str, env: str) -> str:
 
 def customer_key_secret(layout: DataLayout) -> str:
     return secret(layout, "customer_key", CUSTOMER_KEY_ENV)
+
+
+def mlflow_admin_password(layout: DataLayout) -> str:
+    """The MLflow server's admin login (user ``admin``), set when its user store is first created."""
+    return secret(layout, "mlflow_admin_password", MLFLOW_ADMIN_PASSWORD_ENV)
+
+
+def mlflow_session_secret(layout: DataLayout) -> str:
+    """Signs the MLflow server's session cookies and CSRF tokens."""
+    return secret(layout, "mlflow_session_secret", MLFLOW_SESSION_SECRET_ENV)

@@ -417,7 +417,9 @@ def start_service(service: Service, layout: DataLayout, env: dict[str, str], tim
     log_file.parent.mkdir(parents=True, exist_ok=True)
     service.pid_file(layout).parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("a") as log:
-        process = subprocess.Popen(service.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # umask 077: what a service writes (Airflow's generated password file, MLflow's user store)
+        # only its owner can read.
+        process = subprocess.Popen(service.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, umask=0o077)
     service.pid_file(layout).write_text(str(process.pid))
     # Reap our child as soon as it exits: as a zombie it would keep its process group "alive" while
     # this process runs on (a failed start, `make run`, a test that stops what it started).

@@ -12,11 +12,13 @@ import os
 import sys
 from pathlib import Path
 
+from bankseg import credentials
 from bankseg.layout import DataLayout
 from bankseg.model_spec import CHAMPION_ALIAS, EXPERIMENT, REGISTERED_MODEL
 
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 PREVIOUS_CHAMPION_TAG = "previous_champion_version"
+MLFLOW_ADMIN_USER = "admin"
 
 
 class NoChampionError(LookupError):
@@ -165,11 +167,39 @@ def serve_model_command(port: int) -> list[str]:
     ]
 
 
+def write_auth_config(layout: DataLayout) -> Path:
+    """MLflow's basic-auth settings for the platform's server (mode 0600): its own user store beside
+    the tracking store, and no access for a signed-in user who was not granted any."""
+    path = Path(layout.mlflow) / "basic_auth.ini"
+    text = (
+        "[mlflow]\n"
+        "default_permission = NO_PERMISSIONS\n"
+        f"database_uri = sqlite:///{Path(layout.mlflow) / 'basic_auth.db'}\n"
+        f"admin_username = {MLFLOW_ADMIN_USER}\n"
+        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    return path
+
+
+def server_env(layout: DataLayout) -> dict[str, str]:
+    """The environment of ``mlflow server --app-name basic-auth``: its settings, admin password and session secret."""
+    return {
+        "MLFLOW_AUTH_CONFIG_PATH": str(write_auth_config(layout)),
+        credentials.MLFLOW_ADMIN_PASSWORD_ENV: credentials.mlflow_admin_password(layout),
+        credentials.MLFLOW_SESSION_SECRET_ENV: credentials.mlflow_session_secret(layout),
+    }
+
+
 def serve_command(layout: DataLayout, host: str, port: int) -> list[str]:
-    """``mlflow server`` over the platform's default store: the UI, tracking API and model registry."""
+    """``mlflow server`` over the platform's default store: the UI, tracking API and model registry,
+    behind MLflow's basic-auth login."""
     mlflow = Path(sys.executable).parent / "mlflow"
     return [
-        str(mlflow), "server",
+        str(mlflow), "server", "--app-name", "basic-auth",
         "--backend-store-uri", default_tracking_uri(layout),
         # Clients read and write artifacts through the server, so a remote client needs no file access.
         "--serve-artifacts", "--artifacts-destination", default_artifact_root(layout),
@@ -179,6 +209,7 @@ def serve_command(layout: DataLayout, host: str, port: int) -> list[str]:
 
 if __name__ == "__main__":
     # What `make up` starts: python -m bankseg.tracking HOST PORT, with BANKSEG_DATA_DIR set.
-    Path(DataLayout.from_env().mlflow).mkdir(parents=True, exist_ok=True)
-    command = serve_command(DataLayout.from_env(), sys.argv[1], int(sys.argv[2]))
-    os.execv(command[0], command)
+    layout = DataLayout.from_env()
+    Path(layout.mlflow).mkdir(parents=True, exist_ok=True)
+    command = serve_command(layout, sys.argv[1], int(sys.argv[2]))
+    os.execve(command[0], command, {**os.environ, **server_env(layout)})

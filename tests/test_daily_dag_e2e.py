@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -20,7 +25,7 @@ from bankseg import platform, quality, synthetic, tracking
 from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.layout import DataLayout
 from bankseg.run_records import read_run_record
-from conftest import platform_ports_env, stop_platform
+from conftest import is_loopback, listening_sockets, platform_ports_env, stop_platform
 
 pytestmark = [pytest.mark.airflow, pytest.mark.spark]
 
@@ -123,29 +128,33 @@ def scored_run(first_run):
     return first_run
 
 
-def test_a_broken_delivery_stops_at_its_gate_and_publishes_nothing(tmp_path):
-    synthetic.generate_csv(tmp_path / "good.csv", rows=3_000, seed=7)
+def test_a_broken_delivery_stops_at_its_gate_and_publishes_nothing(first_run, tmp_path):
+    """The next day's extract lost its decimal points: its gate stops it, and the published day stays."""
+    data_dir, _ = first_run
+    layout = DataLayout(str(data_dir))
+    published = layout.batch_dates(), layout.snapshot_dates(), pq.ParquetDataset(layout.snapshot(RUN_DATE).customer_segments).read()
+    next_day = "2016-10-22"
+    delivery = synthetic.Delivery(transaction_date=date.fromisoformat(next_day), first_transaction_id=1_000_000)
+    synthetic.generate_csv(tmp_path / "good.csv", rows=3_000, seed=8, delivery=delivery)
     with (tmp_path / "good.csv").open(newline="") as handle:
         header, *rows = csv.reader(handle)
     amount = header.index("TransactionAmount (INR)")
-    broken = tmp_path / "paise.csv"
+    broken = tmp_path / "bank_transactions.csv"
     with broken.open("w", newline="") as handle:
-        # The export lost its decimal points: 459.00 INR arrives as 45900. Every row still parses.
+        # 459.00 INR arrives as 45900. Every row still parses.
         lost_points = ([*r[:amount], f"{float(r[amount]):.2f}".replace(".", "")] for r in rows)
         csv.writer(handle).writerows([header, *lost_points])
-    data_dir, env = tmp_path / "data", platform_ports_env()  # its own HiveServer2 beside the module's
-    result = bankseg_cli(data_dir, "run", "--input", str(broken), "--run-date", RUN_DATE, env=env)
-    stop_platform(data_dir, env)
+    result = bankseg_cli(data_dir, "run", "--input", str(broken), "--run-date", next_day)
     assert result.returncode == 1
-    assert "curated_transactions on 2016-10-21: FAILED, 1 critical failure(s)" in result.stderr
+    assert f"curated_transactions on {next_day}: FAILED, 1 critical failure(s)" in result.stderr
     assert "CRITICAL  amount                    column_approximate_quantile_values_to_be_between (q0.5 in [100, 5,000]" in result.stderr
     assert "  validate_curated         failed" in result.stdout
-    log = (data_dir / "logs" / f"bank_segmentation_daily_{RUN_DATE}.log").read_text()
-    assert "AirflowFailException: curated_transactions on 2016-10-21: FAILED" in log
+    log = (data_dir / "logs" / f"bank_segmentation_daily_{next_day}.log").read_text()
+    assert f"AirflowFailException: curated_transactions on {next_day}: FAILED" in log
     assert "starting task_id=validate_features" not in log
-    layout = DataLayout(str(data_dir))
-    assert layout.batch_dates() == [] and layout.snapshot_dates() == []
-    assert parquet_rows(str(Path(layout.rejected("etl_transactions", RUN_DATE)) / "transactions")) == 3_000
+    assert (layout.batch_dates(), layout.snapshot_dates()) == published[:2] == ([RUN_DATE], [RUN_DATE])
+    assert pq.ParquetDataset(layout.snapshot(RUN_DATE).customer_segments).read().equals(published[2])
+    assert parquet_rows(str(Path(layout.rejected("etl_transactions", next_day)) / "transactions")) == 3_000
 
 
 def test_outputs_reconcile_with_the_input(first_run, input_file):
@@ -276,7 +285,8 @@ def test_every_dashboard_renders_with_data_and_no_console_errors(dashboards, tmp
         assert index.status == 200 and index.console_errors == []
         quality_page = browser.render(context, dashboards + "quality")
         assert quality_page.status == 200 and quality_page.console_errors == []
-        assert quality_page.tables["quality-runs"] == len(quality.SUITES)  # one run date, three gates
+        # The published day's three gates, and the broken next day's raw and curated ones (it stopped there).
+        assert quality_page.tables["quality-runs"] == 5
 
 
 def hive_totals(where: str) -> tuple[float, int, int]:
@@ -383,17 +393,89 @@ def test_the_training_report_is_an_mlflow_artifact(scored_run):
 
 
 # Last in the module: `up` starts the scheduler, which may begin work of its own until `down`.
-def test_the_dashboards_open_from_the_airflow_ui_behind_its_login(scored_run):
-    import re
+def port_answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
+
+def api(base_url: str, path: str, token: str | None = None, payload: dict | None = None) -> dict:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    data = json.dumps(payload).encode() if payload is not None else None
+    with urllib.request.urlopen(urllib.request.Request(base_url + path, data=data, headers=headers), timeout=10) as response:
+        return json.load(response)
+
+
+def check_up_serves_the_dags_on_loopback(data_dir: Path, up: subprocess.CompletedProcess) -> tuple[str, str]:
+    """The printed login works, the DAGs are served without import errors, every socket of every
+    service is on loopback, and a second `up` finds the first. Returns the Airflow URL and password."""
+    port = int(ENV["BANKSEG_AIRFLOW_PORT"])
+    base_url = f"http://127.0.0.1:{port}"
+    assert up.returncode == 0, f"{up.stdout}\n{up.stderr}\n{(data_dir / 'logs' / 'airflow.log').read_text()[-5000:]}"
+    assert f"Airflow UI   {base_url}" in up.stdout and f"Dashboards   {base_url}/bankseg/" in up.stdout
+    password = re.search(r"login\s+admin / (\S+)", up.stdout).group(1)
+    pid = int((data_dir / "pids" / "airflow.pid").read_text())
+    assert os.getpgid(pid) == pid, "started in a session (process group) of its own"
+
+    token = api(base_url, "/auth/token", payload={"username": "admin", "password": password})["access_token"]
+    # `up` returns once the DAG processor heartbeats; its first parse of the DAGs may still be under way.
+    deadline = time.monotonic() + 60
+    while "bank_segmentation_daily" not in (dag_ids := {dag["dag_id"] for dag in api(base_url, "/api/v2/dags", token)["dags"]}):
+        assert time.monotonic() < deadline, f"bank_segmentation_daily not listed, only {dag_ids}"
+        time.sleep(2)
+    assert api(base_url, "/api/v2/importErrors", token)["import_errors"] == []
+    # The dashboards plugin: mounted in the API server, linked from the UI's navigation.
+    plugins = {plugin["name"]: plugin for plugin in api(base_url, "/api/v2/plugins", token)["plugins"]}
+    assert [view["href"] for view in plugins["bankseg_dashboards"]["external_views"]] == ["/bankseg/"]
+    with urllib.request.urlopen(base_url + "/bankseg/static/dashboard.css", timeout=10) as stylesheet:
+        assert stylesheet.status == 200 and b".kpi" in stylesheet.read()
+
+    sockets = listening_sockets(pid)
+    assert {address for address, listened in sockets if listened == port} == {"127.0.0.1"}
+    assert not {listened for address, listened in sockets if not is_loopback(address)}, f"listening beyond loopback: {sorted(sockets)}"
+    mlflow_url, mlflow_password = re.search(r"MLflow UI    (\S+).*\n  login      admin / (\S+)", up.stdout).groups()
+    with urllib.request.urlopen(mlflow_url + "/health", timeout=10) as health:
+        assert health.read().strip() == b"OK"
+    # The registry behind MLflow's login: refused without it, served with the printed one.
+    search = mlflow_url + "/api/2.0/mlflow/registered-models/search"
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(search, timeout=10)
+    assert anonymous.value.code == 401
+    signed_in = urllib.request.Request(search, headers={"Authorization": "Basic " + base64.b64encode(f"admin:{mlflow_password}".encode()).decode()})
+    with urllib.request.urlopen(signed_in, timeout=10) as models:
+        assert [model["name"] for model in json.load(models)["registered_models"]] == ["bank_customer_segmentation"]
+    for secret in (data_dir / "secrets").iterdir():
+        assert secret.stat().st_mode & 0o077 == 0, f"{secret} is readable by others"
+    generated = Path(DataLayout(str(data_dir)).airflow_home) / "simple_auth_manager_passwords.json.generated"
+    assert generated.stat().st_mode & 0o077 == 0, "the Airflow password file is readable by others"
+    for service in ("hiveserver2", "mlflow"):
+        service_sockets = listening_sockets(int((data_dir / "pids" / f"{service}.pid").read_text()))
+        assert service_sockets and all(is_loopback(address) for address, _ in service_sockets), (service, service_sockets)
+
+    again = bankseg_cli(data_dir, "up")
+    assert again.returncode == 0 and f"airflow: already running (pid {pid})" in again.stdout, again.stdout
+    return base_url, password
+
+
+def check_down_stops_every_service(data_dir: Path, airflow_pid: int) -> None:
+    down = bankseg_cli(data_dir, "down")
+    assert down.returncode == 0 and "airflow: stopped" in down.stdout, f"{down.stdout}\n{down.stderr}"
+    with pytest.raises(ProcessLookupError):
+        os.killpg(airflow_pid, 0)
+    assert not port_answers(int(ENV["BANKSEG_AIRFLOW_PORT"]))
+    assert "airflow: was not running" in bankseg_cli(data_dir, "down").stdout
+    assert not list((data_dir / "pids").glob("*.pid")), "down stops every service"
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads listening sockets from Linux /proc")
+def test_up_serves_the_platform_on_loopback_and_the_dashboards_open_from_the_airflow_ui(scored_run):
     from bankseg.dashboards import browser, formatting
 
     data_dir, _ = scored_run
     up = bankseg_cli(data_dir, "up")
     try:
-        assert up.returncode == 0, up.stdout + up.stderr
-        airflow_url = re.search(r"Airflow UI   (\S+)", up.stdout).group(1)
-        password = re.search(r"login\s+admin / (\S+)", up.stdout).group(1)
+        airflow_url, password = check_up_serves_the_dags_on_loopback(data_dir, up)
+        airflow_pid = int((data_dir / "pids" / "airflow.pid").read_text())
         with browser.browser() as context:
             page = context.new_page()
             assert page.goto(airflow_url + "/bankseg/overview").status == 401  # nothing without the Airflow login
@@ -412,6 +494,7 @@ def test_the_dashboards_open_from_the_airflow_ui_behind_its_login(scored_run):
             frame = opened.value
             frame.wait_for_load_state()
             shown = browser.read(frame, frame.url, 200, errors)
+        check_down_stops_every_service(data_dir, airflow_pid)
     finally:
         stop_platform(data_dir, ENV)
     assert shown.kpis["Transactions"] == formatting.count(GENERATED_ROWS)

@@ -213,9 +213,26 @@ def test_data_docs_are_served_from_their_folder_only_and_load_nothing_from_outsi
     page = client.get("/bankseg/data-docs/index.html")
     assert page.status_code == 200 and "validations" in page.text
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
-    for attempt in ("../../../../secret.txt", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/secret.txt", str(tmp_path / "secret.txt")):
+    for attempt in ("../../../../secret.txt", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/secret.txt", str(tmp_path / "secret.txt"), "index.html%00.png"):
         answer = client.get(f"/bankseg/data-docs/{attempt}")
         assert answer.status_code == 404 and "not for the web" not in answer.text
+
+
+def test_the_standalone_server_answers_only_for_its_own_host_names(tmp_path):
+    guarded = TestClient(standalone_app(DataLayout(str(tmp_path)), trusted_hosts=["127.0.0.1", "localhost"]), base_url="http://127.0.0.1")
+    assert guarded.get("/bankseg/static/dashboard.css").status_code == 200
+    rebound = guarded.get("/bankseg/static/dashboard.css", headers={"Host": "attacker.example"})
+    assert rebound.status_code == 400
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "dashboards.example"])
+def test_a_non_loopback_host_needs_an_explicit_flag(host, capsys):
+    from bankseg.dashboards.__main__ import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["--host", host])
+    assert refused.value.code == 2
+    assert f"--host {host} would serve every dashboard, without a login, beyond this machine; add --allow-remote" in capsys.readouterr().err
 
 
 def quality_report(run_date: str, layer: str, failures: list[dict], warnings: list[dict]) -> dict:

@@ -36,7 +36,7 @@ from jobs import train_segmentation
 from bankseg import etl
 from conftest import is_loopback, listening_sockets
 
-pytestmark = [pytest.mark.spark, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.spark, pytest.mark.services, pytest.mark.timeout(600)]
 
 RUN_DATE = "2016-10-21"
 GENERATED_ROWS = 48

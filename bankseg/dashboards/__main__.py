@@ -1,28 +1,47 @@
 """Serve the dashboards on their own: ``python -m bankseg.dashboards [--host H] [--port P]``.
 
-``make up`` serves them inside the Airflow API server instead (at /bankseg/); this is for a
-machine without Airflow running, and for the browser tests.
+``make up`` serves them inside the Airflow API server instead (at /bankseg/), behind its login; this
+is for a machine without Airflow running, and for the browser tests. On its own it has no login, so
+it listens on loopback unless ``--allow-remote`` says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 
 import uvicorn
 
 from bankseg.dashboards.app import MOUNT_PATH, standalone_app
 from bankseg.layout import DataLayout
 
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
-def main() -> None:
+
+def is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost: it may resolve anywhere
+        return False
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="listen on a non-loopback address: every page, without a login, for anyone who can reach it")
     parser.add_argument("--data-dir", default=None, help="data directory (default: $BANKSEG_DATA_DIR or ./data)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if not is_loopback(args.host) and not args.allow_remote:
+        parser.error(f"--host {args.host} would serve every dashboard, without a login, beyond this machine; "
+                     "add --allow-remote to do so, or use `make up`, which serves them behind the Airflow login")
+    if not is_loopback(args.host):
+        print(f"WARNING: serving the dashboards without a login on {args.host}:{args.port} to anyone who can reach it", flush=True)
     layout = DataLayout(args.data_dir) if args.data_dir else DataLayout.from_env()
+    trusted = [*LOOPBACK_NAMES, *([args.host] if args.host not in LOOPBACK_NAMES else [])]
     print(f"dashboards for {layout.root} on http://{args.host}:{args.port}{MOUNT_PATH}/", flush=True)
-    uvicorn.run(standalone_app(layout), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(standalone_app(layout, trusted_hosts=trusted), host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

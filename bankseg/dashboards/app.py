@@ -15,6 +15,7 @@ from fastapi.params import Depends
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from bankseg.dashboards import pages
 from bankseg.dashboards.data import Filters, FilterError, SnapshotCache, quality_reports, summary
@@ -82,6 +83,8 @@ def create_app(layout: DataLayout | None = None, dependencies: Sequence[Depends]
     @app.get("/data-docs/{path:path}")
     def data_docs(path: str):
         root = data_docs_root(layout).resolve()
+        if "\x00" in path:  # no file has such a name; resolving it would raise
+            raise HTTPException(404, "no Data Docs page with a NUL byte in its name")
         target = (root / path).resolve()
         if not target.is_relative_to(root) or not target.is_file():
             raise HTTPException(404, f"no Data Docs page {path!r}: they appear after the first validation run")
@@ -109,8 +112,11 @@ def create_app(layout: DataLayout | None = None, dependencies: Sequence[Depends]
     return app
 
 
-def standalone_app(layout: DataLayout | None = None) -> FastAPI:
-    """The dashboards at the same ``/bankseg`` path as inside Airflow, for running them on their own."""
+def standalone_app(layout: DataLayout | None = None, trusted_hosts: Sequence[str] = ()) -> FastAPI:
+    """The dashboards at the same ``/bankseg`` path as inside Airflow, for running them on their own;
+    with ``trusted_hosts``, a request naming any other host (DNS rebinding) is refused with 400."""
     root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    if trusted_hosts:
+        root.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
     root.mount(MOUNT_PATH, create_app(layout))
     return root
