@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bankseg import pipeline, platform, synthetic
+from bankseg.cli import stage_landing_file
 from bankseg.layout import DataLayout
 from bankseg.run_records import read_run_record
 from bankseg.standalone_cluster import StandaloneCluster
@@ -35,9 +36,7 @@ MAKE_RUN_APPLICATIONS = (
 def run_applications(data_dir: Path, input_file: Path, master: str, monkeypatch) -> None:
     """Land the file, then submit each application of a first `make run` to ``master``."""
     layout = DataLayout(str(data_dir))
-    landing = Path(layout.landing_for(RUN_DATE))
-    landing.mkdir(parents=True)
-    (landing / input_file.name).write_bytes(input_file.read_bytes())
+    stage_landing_file(layout, RUN_DATE, input_file, rows=0, seed=0)
     # Executors must fit the test worker's memory, or the jobs wait for resources forever; the
     # spark-submit lines read the setting, as the DAGs' do, when they are built.
     monkeypatch.setenv("BANKSEG_SPARK_EXECUTOR_MEMORY", "1g")

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -392,13 +391,6 @@ def test_the_training_report_is_an_mlflow_artifact(scored_run):
         assert f"<td>{segment['segment_id']}</td><td>{segment['name']}</td>" in report
 
 
-# Last in the module: `up` starts the scheduler, which may begin work of its own until `down`.
-def port_answers(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 def api(base_url: str, path: str, token: str | None = None, payload: dict | None = None) -> dict:
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     data = json.dumps(payload).encode() if payload is not None else None
@@ -462,11 +454,12 @@ def check_down_stops_every_service(data_dir: Path, airflow_pid: int) -> None:
     assert down.returncode == 0 and "airflow: stopped" in down.stdout, f"{down.stdout}\n{down.stderr}"
     with pytest.raises(ProcessLookupError):
         os.killpg(airflow_pid, 0)
-    assert not port_answers(int(ENV["BANKSEG_AIRFLOW_PORT"]))
+    assert not platform.port_in_use("127.0.0.1", int(ENV["BANKSEG_AIRFLOW_PORT"]))
     assert "airflow: was not running" in bankseg_cli(data_dir, "down").stdout
     assert not list((data_dir / "pids").glob("*.pid")), "down stops every service"
 
 
+# Last in the module: `up` starts the scheduler, which may begin work of its own until `down`.
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads listening sockets from Linux /proc")
 def test_up_serves_the_platform_on_loopback_and_the_dashboards_open_from_the_airflow_ui(scored_run):
     from bankseg.dashboards import browser, formatting

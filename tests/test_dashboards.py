@@ -235,6 +235,15 @@ def test_a_non_loopback_host_needs_an_explicit_flag(host, capsys):
     assert f"--host {host} would serve every dashboard, without a login, beyond this machine; add --allow-remote" in capsys.readouterr().err
 
 
+def test_a_wildcard_remote_host_must_name_the_host_names_clients_use(capsys):
+    from bankseg.dashboards.__main__ import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["--host", "0.0.0.0", "--allow-remote"])
+    assert refused.value.code == 2
+    assert "--host 0.0.0.0 listens on every address: name the host names clients use with --trusted-host" in capsys.readouterr().err
+
+
 def quality_report(run_date: str, layer: str, failures: list[dict], warnings: list[dict]) -> dict:
     return {"layer": layer, "suite": f"{layer}_suite", "run_date": run_date, "success": not failures, "rows": 1000,
             "evaluated": 12, "passed": 12 - len(failures) - len(warnings), "critical_failures": failures, "warnings": warnings, "seconds": 9.5}

@@ -15,7 +15,8 @@ import uvicorn
 from bankseg.dashboards.app import MOUNT_PATH, standalone_app
 from bankseg.layout import DataLayout
 
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+# As a Host header names them (an IPv6 address in brackets).
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
 
 def is_loopback(host: str) -> bool:
@@ -31,15 +32,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--allow-remote", action="store_true",
                         help="listen on a non-loopback address: every page, without a login, for anyone who can reach it")
+    parser.add_argument("--trusted-host", action="append", default=[],
+                        help="a host name or address clients use to reach a remote server (repeatable); requests naming any other are refused")
     parser.add_argument("--data-dir", default=None, help="data directory (default: $BANKSEG_DATA_DIR or ./data)")
     args = parser.parse_args(argv)
-    if not is_loopback(args.host) and not args.allow_remote:
+    remote = not is_loopback(args.host)
+    if remote and not args.allow_remote:
         parser.error(f"--host {args.host} would serve every dashboard, without a login, beyond this machine; "
                      "add --allow-remote to do so, or use `make up`, which serves them behind the Airflow login")
-    if not is_loopback(args.host):
+    wildcard = args.host in ("0.0.0.0", "::")
+    if remote and wildcard and not args.trusted_host:
+        parser.error(f"--host {args.host} listens on every address: name the host names clients use with --trusted-host")
+    if remote:
         print(f"WARNING: serving the dashboards without a login on {args.host}:{args.port} to anyone who can reach it", flush=True)
     layout = DataLayout(args.data_dir) if args.data_dir else DataLayout.from_env()
-    trusted = [*LOOPBACK_NAMES, *([args.host] if args.host not in LOOPBACK_NAMES else [])]
+    trusted = [*LOOPBACK_NAMES, *args.trusted_host, *([args.host] if remote and not wildcard else [])]
     print(f"dashboards for {layout.root} on http://{args.host}:{args.port}{MOUNT_PATH}/", flush=True)
     uvicorn.run(standalone_app(layout, trusted_hosts=trusted), host=args.host, port=args.port, log_level="warning")
 
