@@ -1,6 +1,6 @@
 """Runs Airflow's four components as one process group, every socket on loopback.
 
-    python -m bankseg.airflow_components     # what `make up` starts (its environment from bankseg.platform)
+    python -m bankseg.airflow_components     # what `make up` starts (its environment from bankseg.environment)
 
 ``airflow standalone`` would do the same in one command, but it also starts the scheduler's and
 triggerer's log servers, which Airflow 3.3 always binds to every interface. On one machine the UI

@@ -18,7 +18,7 @@ import argparse
 import contextlib
 import json
 import os
-import platform as host
+import platform
 import shutil
 import signal
 import subprocess
@@ -31,11 +31,10 @@ from pathlib import Path
 
 import psutil
 
-from bankseg import pipeline, platform, tracking
+from bankseg import airflow_cli, endpoints, environment, pipeline, services, tracking
 from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE, TRAINING_DAG_ID
 from bankseg.layout import DataLayout
 from bankseg.model_spec import INPUT_COLUMNS
-from bankseg.platform import http_answers, migrate_airflow_db, platform_env
 
 STAGES = (
     "generate", "pipeline", "train", "dag", "training-dag", "dag-scored", "serve", "hive", "dashboards", "history",
@@ -116,7 +115,7 @@ def fresh_warehouse(layout: DataLayout) -> None:
 def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> list[Measurement]:
     layout = DataLayout(str(data_dir.resolve()))
     run_date = DEFAULT_RUN_DATE
-    env = platform_env(layout, spark_master=master)
+    env = environment.platform_env(layout, spark_master=master)
     logs = data_dir / "logs"
     landing_file = Path(layout.landing_for(run_date)) / "bank_transactions.csv"
     results = []
@@ -167,16 +166,16 @@ def measure_history(folder: Path, history_rows: int, master: str) -> list[Measur
     results = []
     for name in ("history", "empty"):
         layout = DataLayout(str((folder / name).resolve()))
-        env = {**platform_env(layout, spark_master=master), **tracking_env}
+        env = {**environment.platform_env(layout, spark_master=master), **tracking_env}
         logs = folder / name / "logs"
         if name == "history":
             history_file = Path(layout.landing_for(DEFAULT_RUN_DATE)) / "bank_transactions.csv"
             if not history_file.exists():
                 subprocess.run([sys.executable, "-m", "bankseg.synthetic", "--rows", str(history_rows), "--out", str(history_file)], check=True)
-            migrate_airflow_db(env)
+            airflow_cli.migrate_airflow_db(env)
             with hiveserver2_running(layout, env) as dag_env:
-                platform.run_dag(DAILY_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-dag.log")
-                platform.run_dag(TRAINING_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-training.log", conf={"snapshot_date": DEFAULT_RUN_DATE})
+                airflow_cli.run_dag(DAILY_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-dag.log")
+                airflow_cli.run_dag(TRAINING_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-training.log", conf={"snapshot_date": DEFAULT_RUN_DATE})
         day_file = Path(layout.landing_for(DAY_DATE)) / "bank_transactions.csv"
         subprocess.run([sys.executable, "-m", "bankseg.synthetic", "--rows", str(DAY_ROWS), "--seed", "7", "--out", str(day_file),
                         "--transaction-date", DAY_DATE, "--first-transaction-id", str(history_rows + 1)], check=True)
@@ -207,7 +206,7 @@ def measure_serving(layout: DataLayout, env: dict[str, str]) -> Measurement:
     latencies, peak = [], 0
     try:
         deadline = time.monotonic() + 120
-        while not http_answers(f"http://127.0.0.1:{port}/ping", accepts=lambda _: True):
+        while not services.http_answers(f"http://127.0.0.1:{port}/ping", accepts=lambda _: True):
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("mlflow models serve did not start")
             time.sleep(1)
@@ -246,12 +245,12 @@ def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measuremen
     base_url = f"http://127.0.0.1:{port}/bankseg/"
     try:
         deadline = time.monotonic() + 60
-        while not http_answers(base_url + "static/dashboard.css", accepts=lambda _: True):  # up, marts not loaded yet
+        while not services.http_answers(base_url + "static/dashboard.css", accepts=lambda _: True):  # up, marts not loaded yet
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the dashboards did not start")
             time.sleep(0.5)
         started = time.monotonic()
-        http_answers(base_url + "overview", accepts=lambda _: True)  # loads the snapshot's marts
+        services.http_answers(base_url + "overview", accepts=lambda _: True)  # loads the snapshot's marts
         results = [Measurement("dashboards: first page after start (loads the marts)", time.monotonic() - started, 0)]
         titles = {slug: title for slug, (title, _) in pages.DASHBOARDS.items()} | {"quality": "Data quality"}
         timings = browser.time_pages(base_url, list(titles), screenshots)
@@ -272,16 +271,16 @@ def hiveserver2_running(layout: DataLayout, env: dict[str, str]) -> Iterator[dic
     ``hiveserver2_default`` pointing at it (this process's environment too, for ``hive.register_run``)."""
     from bankseg.standalone_cluster import free_port
 
-    names = (platform.HIVE_PORT_ENV, "AIRFLOW_CONN_HIVESERVER2_DEFAULT")
+    names = (endpoints.HIVE_PORT_ENV, "AIRFLOW_CONN_HIVESERVER2_DEFAULT")
     previous = {name: os.environ.get(name) for name in names}
-    os.environ[platform.HIVE_PORT_ENV] = str(free_port())
-    os.environ["AIRFLOW_CONN_HIVESERVER2_DEFAULT"] = platform.platform_env(layout)["AIRFLOW_CONN_HIVESERVER2_DEFAULT"]
+    os.environ[endpoints.HIVE_PORT_ENV] = str(free_port())
+    os.environ["AIRFLOW_CONN_HIVESERVER2_DEFAULT"] = environment.platform_env(layout)["AIRFLOW_CONN_HIVESERVER2_DEFAULT"]
     hive_env = {**env, **{name: os.environ[name] for name in names}}
     try:
-        platform.ensure_hiveserver2(layout, hive_env)
+        services.ensure_hiveserver2(layout, hive_env)
         yield hive_env
     finally:
-        platform.stop_service(platform.hiveserver2_service(), layout)
+        services.stop_service(services.hiveserver2_service(), layout)
         for name, value in previous.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -301,7 +300,7 @@ def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
         started = time.monotonic()
         hive.register_run(DEFAULT_RUN_DATE, layout)
         results.append(Measurement("hive registration of one run", time.monotonic() - started, 0))
-        port = int(hive_env[platform.HIVE_PORT_ENV])
+        port = int(hive_env[endpoints.HIVE_PORT_ENV])
         with pyhive.connect(host="127.0.0.1", port=port, database="bank", username="bench") as connection:
             cursor = connection.cursor()
             for name, sql in HIVE_QUERIES.items():
@@ -316,10 +315,10 @@ def measure_dag(stage: str, dag_id: str, layout: DataLayout, env: dict[str, str]
     """One whole DAG run through ``airflow dags test`` (HiveServer2 up for ``register_hive``), then
     each task's wall time from the run's log. The training DAG trains on ``run_date``'s features."""
     conf = {"snapshot_date": run_date} if dag_id == TRAINING_DAG_ID else None
-    migrate_airflow_db(env)
+    airflow_cli.migrate_airflow_db(env)
     with hiveserver2_running(layout, env) as dag_env:
-        whole = measure(stage, platform.dag_test_command(dag_id, run_date, conf), dag_env, log_path)
-    progress = platform.DagTestProgress()
+        whole = measure(stage, airflow_cli.dag_test_command(dag_id, run_date, conf), dag_env, log_path)
+    progress = airflow_cli.DagTestProgress()
     for line in log_path.read_text().splitlines():
         progress.feed(line)
     if progress.failed:
@@ -338,7 +337,7 @@ def format_table(rows: int, master: str, results: list[Measurement]) -> str:
     }
     lines = [
         f"rows {rows:,} · master {master} · {psutil.cpu_count()} cores · "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB · Python {host.python_version()}",
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB · Python {platform.python_version()}",
         "",
         "| stage | wall time (s) | peak memory, process tree (MiB) | largest process (MiB) |",
         "| --- | ---: | ---: | ---: |",

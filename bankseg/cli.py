@@ -18,9 +18,9 @@ from pathlib import Path
 
 from mlflow.exceptions import MlflowException
 
-from bankseg import credentials, pipeline, platform, quality, synthetic, tracking
-from bankseg.model_spec import REGISTERED_MODEL
+from bankseg import airflow_cli, credentials, endpoints, environment, pipeline, quality, services, synthetic, tracking
 from bankseg.layout import DataLayout, default_data_dir
+from bankseg.model_spec import REGISTERED_MODEL
 from bankseg.run_records import write_run_record
 from bankseg.spark import iso_date
 
@@ -50,7 +50,7 @@ def stage_landing_file(layout: DataLayout, run_date: str, input_path: Path | Non
             partial.replace(input_path)
             print(f"generated {rows:,} synthetic transactions in {time.monotonic() - started:.1f} s: {input_path}")
     elif not input_path.is_file():
-        raise platform.PlatformError(f"--input {input_path} is not a file")
+        raise environment.PlatformError(f"--input {input_path} is not a file")
     landing = Path(layout.landing_for(run_date))
     if landing.exists():
         shutil.rmtree(landing)
@@ -64,26 +64,26 @@ def stage_landing_file(layout: DataLayout, run_date: str, input_path: Path | Non
 def run_dag(layout: DataLayout, dag_id: str, run_date: str, env: dict[str, str], log_path: Path, **kwargs) -> None:
     """``airflow dags test`` with a line per task as it ends; the lines also go to the run record."""
     progress = Path(layout.run_record(run_date, f"{dag_id}_tasks"))
-    outcomes = platform.run_dag(dag_id, run_date, env, log_path, on_task=lambda outcome: print(outcome.line(), flush=True), **kwargs)
+    outcomes = airflow_cli.run_dag(dag_id, run_date, env, log_path, on_task=lambda outcome: print(outcome.line(), flush=True), **kwargs)
     write_run_record(str(progress), {"dag_id": dag_id, "run_date": run_date, "tasks": [outcome.__dict__ for outcome in outcomes]})
 
 
 def command_run(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
-    print(f"java: {platform.check_java()}")
+    print(f"java: {environment.check_java()}")
     staged = stage_landing_file(layout, args.run_date, args.input, args.rows, args.seed)
     print(f"landing file for {args.run_date}: {staged}")
-    env = platform.platform_env(layout)
-    platform.migrate_airflow_db(env)
+    env = environment.platform_env(layout)
+    airflow_cli.migrate_airflow_db(env)
     started = time.monotonic()
-    pid = platform.ensure_hiveserver2(layout, env)
-    print(f"HiveServer2 {platform.hive_jdbc_url()} up after {time.monotonic() - started:.0f} s (pid {pid}; `make down` stops it)")
+    pid = services.ensure_hiveserver2(layout, env)
+    print(f"HiveServer2 {endpoints.hive_jdbc_url()} up after {time.monotonic() - started:.0f} s (pid {pid}; `make down` stops it)")
     log_path = Path(layout.root) / "logs" / f"{DAILY_DAG_ID}_{args.run_date}.log"
     print(f"running {DAILY_DAG_ID} for {args.run_date} through Airflow (log: {log_path}) ...")
     started = time.monotonic()
     try:
         run_dag(layout, DAILY_DAG_ID, args.run_date, env, log_path)
-    except platform.PlatformError:
+    except environment.PlatformError:
         for report in quality.failed_reports(layout, args.run_date):
             print(f"\n{quality.format_report(report)}\n", file=sys.stderr)
         raise
@@ -95,9 +95,9 @@ def command_run(args: argparse.Namespace) -> None:
     print(f"\n{pipeline.format_summary(summary)}")
     print(f"run records         {Path(layout.root) / 'runs' / args.run_date}")
     print("\n".join(champion_lines(layout)))
-    print(f"\nHive SQL            {platform.beeline_command()}")
-    print(f"Dashboards          {platform.dashboards_url()}  (`make up` serves them, with the Airflow and MLflow UIs)")
-    print(f"MLflow UI, Airflow UI: `make up` ({platform.airflow_url()}, {platform.mlflow_url()})")
+    print(f"\nHive SQL            {endpoints.beeline_command()}")
+    print(f"Dashboards          {endpoints.dashboards_url()}  (`make up` serves them, with the Airflow and MLflow UIs)")
+    print(f"MLflow UI, Airflow UI: `make up` ({endpoints.airflow_url()}, {endpoints.mlflow_url()})")
 
 
 def train_first_champion(layout: DataLayout, run_date: str, env: dict[str, str]) -> None:
@@ -140,34 +140,34 @@ def champion_lines(layout: DataLayout) -> list[str]:
 
 def command_up(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
-    platform.check_java()
-    env = platform.platform_env(layout)
-    for service in platform.platform_services():
-        pid = platform.running_pid(service, layout)
+    environment.check_java()
+    env = environment.platform_env(layout)
+    for service in services.platform_services():
+        pid = services.running_pid(service, layout)
         if pid is None:
             print(f"starting {service.name} (log: {service.log_file(layout)}) ...")
             started = time.monotonic()
-            pid = platform.start_service(service, layout, env)
+            pid = services.start_service(service, layout, env)
             print(f"{service.name}: healthy after {time.monotonic() - started:.0f} s (pid {pid})")
         else:
             print(f"{service.name}: already running (pid {pid})")
-            platform.wait_until_healthy(service, layout, timeout_seconds=60)
-    password = platform.airflow_admin_password(env)
-    print(f"\nAirflow UI   {platform.airflow_url()}")
-    print(f"  login      {platform.AIRFLOW_ADMIN_USER} / {password}")
-    print(f"Dashboards   {platform.dashboards_url()}  (also in the Airflow UI: Browse > Segmentation dashboards)")
-    print(f"MLflow UI    {platform.mlflow_url()}  (experiments, model registry; tracking server over {layout.mlflow})")
+            services.wait_until_healthy(service, layout, timeout_seconds=60)
+    password = airflow_cli.airflow_admin_password(env)
+    print(f"\nAirflow UI   {endpoints.airflow_url()}")
+    print(f"  login      {endpoints.AIRFLOW_ADMIN_USER} / {password}")
+    print(f"Dashboards   {endpoints.dashboards_url()}  (also in the Airflow UI: Browse > Segmentation dashboards)")
+    print(f"MLflow UI    {endpoints.mlflow_url()}  (experiments, model registry; tracking server over {layout.mlflow})")
     print(f"  login      {tracking.MLFLOW_ADMIN_USER} / {credentials.mlflow_admin_password(layout)}")
-    print(f"HiveServer2  {platform.hive_jdbc_url()}  (JDBC/ODBC, PyHive; any user name, no password)")
-    print(f"  beeline    {platform.beeline_command()}")
+    print(f"HiveServer2  {endpoints.hive_jdbc_url()}  (JDBC/ODBC, PyHive; any user name, no password)")
+    print(f"  beeline    {endpoints.beeline_command()}")
     print("  database bank and its tables appear with the first registered run (`make run`)")
     print(f"Stop with `make down` (same DATA_DIR: {layout.root}).")
 
 
 def command_down(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
-    for service in reversed(platform.platform_services()):
-        stopped = platform.stop_service(service, layout)
+    for service in reversed(services.platform_services()):
+        stopped = services.stop_service(service, layout)
         print(f"{service.name}: {'stopped' if stopped else 'was not running'}")
 
 
@@ -194,7 +194,7 @@ def command_rollback(args: argparse.Namespace) -> None:
 def command_serve(args: argparse.Namespace) -> int:
     """``mlflow models serve`` on the champion alias, over this data directory's registry."""
     layout = DataLayout(str(Path(args.data_dir).resolve()))
-    env = {**platform.platform_env(layout), tracking.TRACKING_URI_ENV: tracking.tracking_uri(layout)}
+    env = {**environment.platform_env(layout), tracking.TRACKING_URI_ENV: tracking.tracking_uri(layout)}
     print(f"serving the champion of {REGISTERED_MODEL} on http://127.0.0.1:{args.port}/invocations (Ctrl-C stops it)")
     return subprocess.run(tracking.serve_model_command(args.port), env=env, check=False).returncode
 
@@ -202,7 +202,7 @@ def command_serve(args: argparse.Namespace) -> int:
 def command_airflow(args: argparse.Namespace) -> int:
     """Any airflow CLI command, with this data directory's Airflow home and connections."""
     layout = DataLayout(str(Path(args.data_dir).resolve()))
-    return platform.airflow(args.airflow_args, platform.platform_env(layout), check=False).returncode
+    return airflow_cli.airflow(args.airflow_args, environment.platform_env(layout), check=False).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args) or 0
-    except (platform.PlatformError, tracking.NoChampionError, MlflowException) as error:
+    except (environment.PlatformError, tracking.NoChampionError, MlflowException) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -1,6 +1,6 @@
 """Runs HiveServer2 for one data directory: the Spark Thrift Server from the pyspark wheel.
 
-    python -m bankseg.hiveserver2     # what `make up` and `make run` start (environment from bankseg.platform)
+    python -m bankseg.hiveserver2     # what `make up` and `make run` start (environment from bankseg.environment)
 
 Its Derby metastore and warehouse live under the data directory (``hive/``), so tables, partitions
 and views survive a restart and two data directories never share a metastore. Embedded Derby
@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bankseg.endpoints import HIVE_HOST, hive_port, spark_home
 from bankseg.layout import DataLayout
-from bankseg.platform import HIVE_HOST, hive_port, spark_home
 from bankseg.spark import SESSION_TIME_ZONE
 
 # Analyst queries and DDL beside the daily jobs on the same cores: two threads and 1 GiB are enough

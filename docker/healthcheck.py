@@ -5,7 +5,7 @@
     python docker/healthcheck.py hiveserver2 PORT     HiveServer2 on this container runs SELECT 1
 
 Python instead of curl: the image has no curl, and the HiveServer2 check is the platform's own
-(bankseg.platform.hiveserver2_answers), which `make up` uses too.
+(bankseg.services.hiveserver2_answers), which `make up` uses too.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def spark_master_alive(url: str) -> bool:
 
 def hiveserver2_ok(port: str) -> bool:
     # Imported here: the other checks run every few seconds and need no Thrift client.
-    from bankseg.platform import hiveserver2_answers
+    from bankseg.services import hiveserver2_answers
 
     return hiveserver2_answers("127.0.0.1", int(port), timeout_seconds=TIMEOUT_SECONDS)
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bankseg import bench, platform, tracking
+from bankseg import airflow_cli, bench, environment, tracking
 from bankseg.bench import Measurement
 from bankseg.layout import DataLayout
 
@@ -52,7 +52,7 @@ def test_task_times_are_read_from_the_dag_run_log_as_airflow_writes_it():
         "2026-12-01T10:38:40.000000Z [info     ] Task instance state updated    [airflow.api_fastapi] new_state=up_for_retry rows_affected=1",
         "2026-12-01T10:38:47.333088Z [info     ] [DAG TEST] end task task_id=daily_pipeline map_index=-1 [airflow.sdk.definitions.dag]",
     ]
-    progress = platform.DagTestProgress()
+    progress = airflow_cli.DagTestProgress()
     ended = [outcome for outcome in map(progress.feed, lines) if outcome is not None]
     # By hand: 47.428910 - 39.750352 = 7.68 s; 10:38:47.333088 - 10:36:47.448138 = 119.88 s.
     assert [(o.task_id, o.state, o.seconds) for o in ended] == [("landing_files_present", "success", 7.7), ("daily_pipeline", "up_for_retry", 119.9)]
@@ -70,9 +70,9 @@ def test_jobs_of_another_data_directory_do_not_inherit_a_store_this_process_conf
     tracking.configure(first)
     # MLflow itself puts the URI into the environment, where every child process would find it.
     assert os.environ[tracking.TRACKING_URI_ENV] == tracking.default_tracking_uri(first)
-    assert tracking.TRACKING_URI_ENV not in platform.platform_env(second)
+    assert tracking.TRACKING_URI_ENV not in environment.platform_env(second)
     monkeypatch.setenv(tracking.TRACKING_URI_ENV, "http://mlflow.internal:5000")
-    assert platform.platform_env(second)[tracking.TRACKING_URI_ENV] == "http://mlflow.internal:5000"
+    assert environment.platform_env(second)[tracking.TRACKING_URI_ENV] == "http://mlflow.internal:5000"
 
 
 def test_an_earlier_store_of_this_process_put_back_into_the_environment_is_not_taken_for_a_server(tmp_path, monkeypatch):

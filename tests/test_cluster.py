@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from bankseg import pipeline, platform, synthetic
+from bankseg import environment, pipeline, synthetic
 from bankseg.cli import stage_landing_file
 from bankseg.layout import DataLayout
 from bankseg.run_records import read_run_record
@@ -40,7 +40,7 @@ def run_applications(data_dir: Path, input_file: Path, master: str, monkeypatch)
     # Executors must fit the test worker's memory, or the jobs wait for resources forever; the
     # spark-submit lines read the setting, as the DAGs' do, when they are built.
     monkeypatch.setenv("BANKSEG_SPARK_EXECUTOR_MEMORY", "1g")
-    env = platform.platform_env(layout, master)
+    env = environment.platform_env(layout, master)
     for job_name, job_args in MAKE_RUN_APPLICATIONS:
         command = [*pipeline.spark_submit_command(job_name, RUN_DATE, str(data_dir), master), *job_args]
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -49,7 +49,7 @@ def run_applications(data_dir: Path, input_file: Path, master: str, monkeypatch)
 
 def test_airflow_sends_the_jobs_to_the_configured_master(tmp_path, monkeypatch):
     monkeypatch.setenv("BANKSEG_SPARK_MASTER", "spark://cluster.example:7077")
-    connection = json.loads(platform.platform_env(DataLayout(str(tmp_path)))["AIRFLOW_CONN_SPARK_DEFAULT"])
+    connection = json.loads(environment.platform_env(DataLayout(str(tmp_path)))["AIRFLOW_CONN_SPARK_DEFAULT"])
     assert connection == {"conn_type": "spark", "host": "spark://cluster.example:7077"}
     assert pipeline.spark_submit_arguments("daily_pipeline", RUN_DATE, str(tmp_path))["conn_id"] == "spark_default"
 

@@ -30,7 +30,7 @@ import pytest
 import yaml
 from packaging.specifiers import SpecifierSet
 
-from bankseg import hive, hiveserver2, layout, pipeline, platform, standalone_cluster, tracking
+from bankseg import endpoints, environment, hive, hiveserver2, layout, pipeline, standalone_cluster, tracking
 from bankseg.layout import REPOSITORY_ROOT, DataLayout
 
 COMPOSE_FILE = REPOSITORY_ROOT / "docker-compose.yaml"
@@ -153,7 +153,7 @@ STACK = interpolate(RAW, DOT_ENV)["services"]
 STACK_DEFAULTS = interpolate(RAW, SECRETS_ONLY)["services"]
 
 
-def environment(service: dict) -> dict[str, str]:
+def service_environment(service: dict) -> dict[str, str]:
     env = service.get("environment") or {}
     if isinstance(env, list):  # the KEY=value list form
         env = dict(item.split("=", 1) for item in env)
@@ -200,7 +200,7 @@ def image_services() -> dict[str, dict]:
 
 
 def data_dir() -> str:
-    return environment(STACK["airflow-scheduler"])[layout.DATA_DIR_ENV]
+    return service_environment(STACK["airflow-scheduler"])[layout.DATA_DIR_ENV]
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
@@ -311,7 +311,7 @@ def test_docker_compose_renders_what_these_tests_check(dot_env):
     rendered = yaml.safe_load(result.stdout)["services"]
     assert set(rendered) == set(STACK)
     for name, service in rendered.items():
-        assert environment(service) == environment(STACK[name]), name
+        assert service_environment(service) == service_environment(STACK[name]), name
         assert sorted(published_ports(service)) == sorted(published_ports(STACK[name])), name
         assert depends_on(service) == depends_on(STACK[name]), name
         assert command(service) == command(STACK[name]), name
@@ -425,19 +425,19 @@ def test_published_ports_listen_on_loopback_unless_configured():
 def test_only_the_user_facing_endpoints_are_published():
     published = {name: [container for _, _, container in published_ports(service)] for name, service in STACK.items()}
     assert {name: ports for name, ports in published.items() if ports} == {
-        "airflow-apiserver": [platform.DEFAULT_AIRFLOW_PORT],
-        "hiveserver2": [platform.DEFAULT_HIVE_PORT],
-        "mlflow": [platform.DEFAULT_MLFLOW_PORT],
-        "spark-master": [int(environment(STACK["spark-master"])["SPARK_MASTER_WEBUI_PORT"])],
+        "airflow-apiserver": [endpoints.DEFAULT_AIRFLOW_PORT],
+        "hiveserver2": [endpoints.DEFAULT_HIVE_PORT],
+        "mlflow": [endpoints.DEFAULT_MLFLOW_PORT],
+        "spark-master": [int(service_environment(STACK["spark-master"])["SPARK_MASTER_WEBUI_PORT"])],
     }
 
 
 @pytest.mark.parametrize(
     ("service", "port_env", "default_port"),
     [
-        ("airflow-apiserver", platform.AIRFLOW_PORT_ENV, platform.DEFAULT_AIRFLOW_PORT),
-        ("hiveserver2", platform.HIVE_PORT_ENV, platform.DEFAULT_HIVE_PORT),
-        ("mlflow", platform.MLFLOW_PORT_ENV, platform.DEFAULT_MLFLOW_PORT),
+        ("airflow-apiserver", endpoints.AIRFLOW_PORT_ENV, endpoints.DEFAULT_AIRFLOW_PORT),
+        ("hiveserver2", endpoints.HIVE_PORT_ENV, endpoints.DEFAULT_HIVE_PORT),
+        ("mlflow", endpoints.MLFLOW_PORT_ENV, endpoints.DEFAULT_MLFLOW_PORT),
     ],
 )
 def test_host_ports_are_the_embedded_defaults_and_move_with_the_same_variable(service, port_env, default_port):
@@ -449,20 +449,20 @@ def test_host_ports_are_the_embedded_defaults_and_move_with_the_same_variable(se
 
 
 def test_services_listen_on_the_ports_they_publish_and_check():
-    api = environment(STACK["airflow-apiserver"])
-    assert int(api["AIRFLOW__API__PORT"]) == platform.DEFAULT_AIRFLOW_PORT
-    assert f"localhost:{platform.DEFAULT_AIRFLOW_PORT}/" in " ".join(STACK["airflow-apiserver"]["healthcheck"]["test"])
+    api = service_environment(STACK["airflow-apiserver"])
+    assert int(api["AIRFLOW__API__PORT"]) == endpoints.DEFAULT_AIRFLOW_PORT
+    assert f"localhost:{endpoints.DEFAULT_AIRFLOW_PORT}/" in " ".join(STACK["airflow-apiserver"]["healthcheck"]["test"])
     scheduler_health_port = airflow_config_default("scheduler", "scheduler_health_check_server_port")
     assert STACK["airflow-scheduler"]["healthcheck"]["test"][-1] == f"http://localhost:{scheduler_health_port}/health"
     mlflow = command(STACK["mlflow"])
-    assert int(option(mlflow, "--port")) == platform.DEFAULT_MLFLOW_PORT
-    assert f"localhost:{platform.DEFAULT_MLFLOW_PORT}/health" in " ".join(STACK["mlflow"]["healthcheck"]["test"])
-    assert STACK["hiveserver2"]["healthcheck"]["test"][-2:] == ["hiveserver2", str(platform.DEFAULT_HIVE_PORT)]
-    master = environment(STACK["spark-master"])
+    assert int(option(mlflow, "--port")) == endpoints.DEFAULT_MLFLOW_PORT
+    assert f"localhost:{endpoints.DEFAULT_MLFLOW_PORT}/health" in " ".join(STACK["mlflow"]["healthcheck"]["test"])
+    assert STACK["hiveserver2"]["healthcheck"]["test"][-2:] == ["hiveserver2", str(endpoints.DEFAULT_HIVE_PORT)]
+    master = service_environment(STACK["spark-master"])
     assert int(master["SPARK_MASTER_PORT"]) == SPARK_MASTER_PORT
     assert f"localhost:{master['SPARK_MASTER_WEBUI_PORT']}/json/" in " ".join(STACK["spark-master"]["healthcheck"]["test"])
     for worker in ("spark-worker-1", "spark-worker-2"):
-        webui = environment(STACK[worker])["SPARK_WORKER_WEBUI_PORT"]
+        webui = service_environment(STACK[worker])["SPARK_WORKER_WEBUI_PORT"]
         assert f"localhost:{webui}/json/" in " ".join(STACK[worker]["healthcheck"]["test"])
 
 
@@ -473,7 +473,7 @@ def test_every_bankseg_service_shares_one_data_directory_on_one_volume():
     services = image_services()
     assert set(services) == set(STACK) - {"postgres"}
     for name, service in services.items():
-        assert environment(service)[layout.DATA_DIR_ENV] == data_dir(), name
+        assert service_environment(service)[layout.DATA_DIR_ENV] == data_dir(), name
         mounts = [volume for volume in service["volumes"] if isinstance(volume, dict) and volume["target"] == data_dir()]
         assert [(mount["type"], mount["source"]) for mount in mounts] == [("volume", "bankseg-data")], name
     # The image's default and the folder whose ownership a new volume takes.
@@ -484,7 +484,7 @@ def test_every_bankseg_service_shares_one_data_directory_on_one_volume():
 
 def test_airflow_home_and_mlflow_artifacts_live_where_the_layout_puts_them():
     expected = DataLayout(data_dir())
-    assert environment(STACK["airflow-scheduler"])["AIRFLOW_HOME"] == expected.airflow_home
+    assert service_environment(STACK["airflow-scheduler"])["AIRFLOW_HOME"] == expected.airflow_home
     artifacts = option(command(STACK["mlflow"]), "--artifacts-destination")
     assert artifacts == tracking.default_artifact_root(expected)
     assert "--serve-artifacts" in command(STACK["mlflow"])
@@ -503,22 +503,22 @@ def test_airflow_services_follow_the_quick_start_layout():
     assert init["restart"] == "no" and "healthcheck" not in init
     init_script = repository_file(command(init)[0])
     assert "airflow db migrate" in init_script.read_text()
-    env = environment(STACK["airflow-scheduler"])
+    env = service_environment(STACK["airflow-scheduler"])
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
     url = urlsplit(env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
-    assert (url.hostname, url.port, url.path) == ("airflow-apiserver", platform.DEFAULT_AIRFLOW_PORT, "/execution/")
+    assert (url.hostname, url.port, url.path) == ("airflow-apiserver", endpoints.DEFAULT_AIRFLOW_PORT, "/execution/")
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == in_image(REPOSITORY_ROOT / "dags")
     assert env["AIRFLOW__CORE__PLUGINS_FOLDER"] == in_image(REPOSITORY_ROOT / "plugins")
 
 
 def test_airflow_components_share_one_configuration():
     """Components with different secrets refuse each other's tokens; the init must migrate the same database."""
-    reference = environment(STACK["airflow-apiserver"])
+    reference = service_environment(STACK["airflow-apiserver"])
     for name in [*AIRFLOW_SERVICES, "airflow-init"]:
-        env = environment(STACK[name])
+        env = service_environment(STACK[name])
         own = {"BANKSEG_AIRFLOW_ADMIN_PASSWORD"} if name == "airflow-init" else set()
         assert {key: value for key, value in env.items() if key not in own} == reference, name
-    assert environment(STACK["airflow-init"])["BANKSEG_AIRFLOW_ADMIN_PASSWORD"] == DOT_ENV["BANKSEG_AIRFLOW_ADMIN_PASSWORD"]
+    assert service_environment(STACK["airflow-init"])["BANKSEG_AIRFLOW_ADMIN_PASSWORD"] == DOT_ENV["BANKSEG_AIRFLOW_ADMIN_PASSWORD"]
     # Only the init sees the admin password; the api-server reads it from the file the init writes.
     assert "BANKSEG_AIRFLOW_ADMIN_PASSWORD" not in reference
 
@@ -538,16 +538,16 @@ CONTAINER_DIFFERENCES = {
 
 
 def embedded_env(monkeypatch) -> dict[str, str]:
-    """bankseg.platform.platform_env for the stack's data directory, free of this shell's settings."""
+    """bankseg.environment.platform_env for the stack's data directory, free of this shell's settings."""
     for name in list(os.environ):
         if name.startswith(("AIRFLOW", "BANKSEG_", "MLFLOW_")):
             monkeypatch.delenv(name)
-    return platform.platform_env(DataLayout(data_dir()))
+    return environment.platform_env(DataLayout(data_dir()))
 
 
 def test_airflow_settings_match_the_embedded_default(monkeypatch):
     embedded = embedded_env(monkeypatch)
-    stack = environment(STACK["airflow-scheduler"])
+    stack = service_environment(STACK["airflow-scheduler"])
     for name, value in embedded.items():
         if not name.startswith(("AIRFLOW", "BANKSEG_")) or name in CONTAINER_DIFFERENCES:
             continue
@@ -573,7 +573,7 @@ def test_every_connection_the_code_uses_is_defined_for_airflow(monkeypatch):
         assert variable in embedded, f"the embedded default does not define {conn_id}"
         reference = json.loads(embedded[variable])
         for name in [*AIRFLOW_SERVICES, "airflow-init"]:
-            connection = json.loads(environment(STACK[name])[variable])
+            connection = json.loads(service_environment(STACK[name])[variable])
             assert connection["conn_type"] == reference["conn_type"]
             assert {key: value for key, value in connection.items() if key != "host"} == {
                 key: value for key, value in reference.items() if key != "host"
@@ -581,19 +581,19 @@ def test_every_connection_the_code_uses_is_defined_for_airflow(monkeypatch):
 
 
 def test_spark_connection_points_at_the_standalone_master():
-    connection = json.loads(environment(STACK["airflow-scheduler"])[f"AIRFLOW_CONN_{pipeline.SPARK_CONN_ID.upper()}"])
+    connection = json.loads(service_environment(STACK["airflow-scheduler"])[f"AIRFLOW_CONN_{pipeline.SPARK_CONN_ID.upper()}"])
     url = urlsplit(connection["host"])
-    master = environment(STACK["spark-master"])
+    master = service_environment(STACK["spark-master"])
     assert (url.scheme, url.hostname, url.port) == ("spark", "spark-master", SPARK_MASTER_PORT)
     assert url.hostname == master["SPARK_MASTER_HOST"] and url.hostname in STACK
     for worker in ("spark-worker-1", "spark-worker-2"):
-        assert environment(STACK[worker])["SPARK_MASTER_URL"] == connection["host"]
+        assert service_environment(STACK[worker])["SPARK_MASTER_URL"] == connection["host"]
 
 
 def test_hiveserver2_connection_points_at_the_hiveserver2_service():
-    connection = json.loads(environment(STACK["airflow-scheduler"])[f"AIRFLOW_CONN_{hive.HIVESERVER2_CONN_ID.upper()}"])
+    connection = json.loads(service_environment(STACK["airflow-scheduler"])[f"AIRFLOW_CONN_{hive.HIVESERVER2_CONN_ID.upper()}"])
     assert connection["host"] in STACK
-    assert connection["port"] == platform.DEFAULT_HIVE_PORT
+    assert connection["port"] == endpoints.DEFAULT_HIVE_PORT
     assert connection["extra"] == {"auth_mechanism": "NONE"}  # the Thrift server runs without authentication
 
 
@@ -626,7 +626,7 @@ def test_every_variable_given_to_a_container_is_read_by_something():
     mlflow = mlflow_source()
     postgres_init = POSTGRES_INIT.read_text()
     for name, service in STACK.items():
-        for variable in environment(service):
+        for variable in service_environment(service):
             if variable.startswith("AIRFLOW__"):
                 section, key = variable[len("AIRFLOW__"):].lower().split("__", 1)
                 assert (section, key) in options, f"{name}: {variable} is not an option of the installed Airflow"
@@ -643,14 +643,14 @@ def test_every_variable_given_to_a_container_is_read_by_something():
 def test_settings_the_code_reads_from_the_environment_reach_the_containers():
     pipeline_settings = set(re.findall(r"os\.environ\.get\(\"(BANKSEG_\w+)\"", Path(pipeline.__file__).read_text()))
     assert pipeline_settings, "bankseg.pipeline no longer reads Spark settings from the environment"
-    airflow_env = environment(STACK["airflow-scheduler"])
+    airflow_env = service_environment(STACK["airflow-scheduler"])
     for variable in pipeline_settings:
         assert airflow_env.get(variable) == EXAMPLE[variable], f"{variable} is not passed to the Airflow services"
-    assert environment(STACK["hiveserver2"])[hiveserver2.DRIVER_MEMORY_ENV] == EXAMPLE[hiveserver2.DRIVER_MEMORY_ENV]
+    assert service_environment(STACK["hiveserver2"])[hiveserver2.DRIVER_MEMORY_ENV] == EXAMPLE[hiveserver2.DRIVER_MEMORY_ENV]
     for name in image_services():
         if name != "mlflow":
-            tracking_uri = urlsplit(environment(STACK[name])[tracking.TRACKING_URI_ENV])
-            assert (tracking_uri.hostname, tracking_uri.port) == ("mlflow", platform.DEFAULT_MLFLOW_PORT), name
+            tracking_uri = urlsplit(service_environment(STACK[name])[tracking.TRACKING_URI_ENV])
+            assert (tracking_uri.hostname, tracking_uri.port) == ("mlflow", endpoints.DEFAULT_MLFLOW_PORT), name
 
 
 def memory_bytes(value: str) -> int:
@@ -659,9 +659,9 @@ def memory_bytes(value: str) -> int:
 
 
 def test_a_spark_worker_can_hold_an_executor():
-    executor = memory_bytes(environment(STACK["airflow-scheduler"])["BANKSEG_SPARK_EXECUTOR_MEMORY"])
+    executor = memory_bytes(service_environment(STACK["airflow-scheduler"])["BANKSEG_SPARK_EXECUTOR_MEMORY"])
     for worker in ("spark-worker-1", "spark-worker-2"):
-        env = environment(STACK[worker])
+        env = service_environment(STACK[worker])
         assert memory_bytes(env["SPARK_WORKER_MEMORY"]) >= executor, worker
         assert int(env["SPARK_WORKER_CORES"]) >= 1
 
@@ -671,7 +671,7 @@ def test_a_spark_worker_can_hold_an_executor():
 
 def test_services_that_use_postgres_wait_until_it_is_healthy():
     for name, service in STACK.items():
-        uses_postgres = any(re.search(r"[@/]postgres:5432/", value) for value in environment(service).values())
+        uses_postgres = any(re.search(r"[@/]postgres:5432/", value) for value in service_environment(service).values())
         if uses_postgres:
             assert depends_on(service).get("postgres") == "service_healthy", name
         if "postgres" in depends_on(service):
@@ -755,13 +755,13 @@ def test_each_client_has_its_own_database_with_the_password_postgres_gets():
         "mlflow": ("mlflow", "MLFLOW_BACKEND_STORE_URI"),
     }
     for database, (service, variable) in clients.items():
-        url = urlsplit(environment(STACK[service])[variable])
+        url = urlsplit(service_environment(STACK[service])[variable])
         role = url.username
         assert (url.hostname, url.port, url.path) == ("postgres", 5432, f"/{database}")
         password_variable = databases[(role, database)]
         assert f"${{{password_variable}:?" in RAW["services"][service]["environment"][variable]
         assert postgres_env[password_variable].startswith(f"${{{password_variable}:?")
-    hive_env = environment(STACK["hiveserver2"])
+    hive_env = service_environment(STACK["hiveserver2"])
     role, database = hive_env["HIVE_METASTORE_USER"], urlsplit(hive_env["HIVE_METASTORE_JDBC_URL"].removeprefix("jdbc:")).path.strip("/")
     assert hive_env["HIVE_METASTORE_JDBC_URL"] == f"jdbc:postgresql://postgres:5432/{database}"
     assert hive_env["HIVE_METASTORE_PASSWORD"] == DOT_ENV[databases[(role, database)]]
@@ -797,10 +797,10 @@ def test_hiveserver2_is_the_spark_thrift_server_on_the_postgres_metastore():
     assert command(STACK["hiveserver2"]) == ["python", in_image(DOCKER_DIR / "hive" / "hiveserver2.py")]
     stack_layout = DataLayout(data_dir())
     server = hiveserver2_launcher.server_command(stack_layout)
-    embedded = hiveserver2.thrift_server_command(stack_layout, platform.DEFAULT_HIVE_PORT)
+    embedded = hiveserver2.thrift_server_command(stack_layout, endpoints.DEFAULT_HIVE_PORT)
     assert option(server, "--class") == "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
     assert server[0] == embedded[0] and server[-1] == "spark-internal"
-    assert f"hive.server2.thrift.port={platform.DEFAULT_HIVE_PORT}" in server
+    assert f"hive.server2.thrift.port={endpoints.DEFAULT_HIVE_PORT}" in server
     assert "hive.server2.thrift.bind.host=0.0.0.0" in server
     assert f"spark.sql.warehouse.dir={stack_layout.hive_warehouse}" in server
     assert not [token for token in server if "derby" in token.lower() and "ConnectionURL" in token]
@@ -811,7 +811,7 @@ def test_hiveserver2_is_the_spark_thrift_server_on_the_postgres_metastore():
 
 
 def test_hive_site_sends_the_metastore_to_postgres_with_the_password_escaped():
-    env = {**environment(STACK["hiveserver2"]), "HIVE_METASTORE_PASSWORD": "p<&>'\"w"}
+    env = {**service_environment(STACK["hiveserver2"]), "HIVE_METASTORE_PASSWORD": "p<&>'\"w"}
     root = ElementTree.fromstring(hiveserver2_launcher.hive_site_xml(hiveserver2_launcher.metastore_settings(env)))
     settings = {prop.findtext("name"): prop.findtext("value") for prop in root.iter("property")}
     assert settings == {
@@ -837,13 +837,13 @@ def test_mlflow_server_accepts_the_clients_host_and_keeps_its_password_off_the_c
     mlflow = command(STACK["mlflow"])
     assert mlflow[:2] == ["mlflow", "server"] and option(mlflow, "--host") == "0.0.0.0"
     assert "--backend-store-uri" not in mlflow and "postgres" not in " ".join(mlflow)
-    assert urlsplit(environment(STACK["mlflow"])["MLFLOW_BACKEND_STORE_URI"]).scheme == "postgresql"
+    assert urlsplit(service_environment(STACK["mlflow"])["MLFLOW_BACKEND_STORE_URI"]).scheme == "postgresql"
     allowed = option(mlflow, "--allowed-hosts").split(",")
     for name in image_services():
         if name != "mlflow":
-            host = urlsplit(environment(STACK[name])[tracking.TRACKING_URI_ENV]).netloc
+            host = urlsplit(service_environment(STACK[name])[tracking.TRACKING_URI_ENV]).netloc
             assert any(fnmatch.fnmatch(host, pattern) for pattern in allowed), f"MLflow would refuse Host {host}"
-    for browser_host in (f"127.0.0.1:{platform.DEFAULT_MLFLOW_PORT}", f"localhost:{platform.DEFAULT_MLFLOW_PORT}"):
+    for browser_host in (f"127.0.0.1:{endpoints.DEFAULT_MLFLOW_PORT}", f"localhost:{endpoints.DEFAULT_MLFLOW_PORT}"):
         assert any(fnmatch.fnmatch(browser_host, pattern) for pattern in allowed)
 
 
@@ -879,7 +879,7 @@ def test_image_python_is_the_one_pyproject_requires():
 
 
 def test_image_java_is_the_one_spark_needs():
-    assert int(dockerfile_args()["JAVA_MAJOR"]) == platform.MIN_JAVA_MAJOR
+    assert int(dockerfile_args()["JAVA_MAJOR"]) == environment.MIN_JAVA_MAJOR
     dockerfile = DOCKERFILE.read_text()
     assert '"openjdk-${JAVA_MAJOR}-jre-headless"' in dockerfile
     assert 'grep -q "version \\"${JAVA_MAJOR}"' in dockerfile  # the build checks the Java it got
@@ -907,7 +907,7 @@ def test_postgres_driver_comes_from_the_lock():
     """Airflow's and MLflow's Postgres databases need psycopg2; the image gets it from uv.lock like everything else."""
     lock = tomllib.loads((REPOSITORY_ROOT / "uv.lock").read_text())
     assert any(entry["name"] == "psycopg2-binary" for entry in lock["package"])
-    assert urlsplit(environment(STACK["airflow-scheduler"])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).scheme == "postgresql+psycopg2"
+    assert urlsplit(service_environment(STACK["airflow-scheduler"])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).scheme == "postgresql+psycopg2"
 
 
 def copied_paths() -> set[str]:

@@ -19,12 +19,12 @@ from urllib.parse import urlencode
 
 import pyarrow.parquet as pq
 import pytest
-
-from bankseg import platform, quality, synthetic, tracking
-from bankseg.model_spec import INPUT_COLUMNS
-from bankseg.layout import DataLayout
-from bankseg.run_records import read_run_record
 from conftest import is_loopback, listening_sockets, platform_ports_env, stop_platform
+
+from bankseg import airflow_cli, environment, quality, services, synthetic, tracking
+from bankseg.layout import DataLayout
+from bankseg.model_spec import INPUT_COLUMNS
+from bankseg.run_records import read_run_record
 
 pytestmark = [pytest.mark.airflow, pytest.mark.spark]
 
@@ -198,7 +198,7 @@ def test_a_day_with_nothing_landed_is_skipped_not_failed(first_run):
     data_dir, _ = first_run
     layout = DataLayout(str(data_dir))
     log = Path(layout.root) / "logs" / "empty-day.log"
-    outcomes = platform.run_dag("bank_segmentation_daily", "2016-10-20", platform.platform_env(layout), log)
+    outcomes = airflow_cli.run_dag("bank_segmentation_daily", "2016-10-20", environment.platform_env(layout), log)
     assert [(o.task_id, o.state) for o in outcomes] == [("landing_files_present", "success")]
     assert "nothing landed for 2016-10-20" in log.read_text()
     assert not Path(layout.run_record("2016-10-20", "etl_transactions")).exists()
@@ -223,7 +223,7 @@ def dashboards(scored_run, tmp_path_factory):
     base_url = f"http://127.0.0.1:{port}/bankseg/"
     try:
         deadline = time.monotonic() + 60
-        while not platform.http_answers(base_url, lambda body: b"Bank customer segmentation" in body):
+        while not services.http_answers(base_url, lambda body: b"Bank customer segmentation" in body):
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.5)
         yield base_url
@@ -454,7 +454,7 @@ def check_down_stops_every_service(data_dir: Path, airflow_pid: int) -> None:
     assert down.returncode == 0 and "airflow: stopped" in down.stdout, f"{down.stdout}\n{down.stderr}"
     with pytest.raises(ProcessLookupError):
         os.killpg(airflow_pid, 0)
-    assert not platform.port_in_use("127.0.0.1", int(ENV["BANKSEG_AIRFLOW_PORT"]))
+    assert not services.port_in_use("127.0.0.1", int(ENV["BANKSEG_AIRFLOW_PORT"]))
     assert "airflow: was not running" in bankseg_cli(data_dir, "down").stdout
     assert not list((data_dir / "pids").glob("*.pid")), "down stops every service"
 

@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from conftest import is_loopback, listening_sockets
 from pyhive import hive
 from pyspark.sql import functions as F
 
+from bankseg import endpoints, environment, etl, services, synthetic, tracking
 from bankseg import hive as bankseg_hive
-from bankseg import platform, synthetic, tracking
+from bankseg import snapshot as customer_snapshot
+from bankseg.features import age_band
 from bankseg.hive import (
     TABLES,
     ExternalTable,
@@ -29,12 +32,8 @@ from bankseg.hive import (
 )
 from bankseg.layout import DataLayout
 from bankseg.standalone_cluster import free_port
-from bankseg.features import age_band
 from bankseg.training_parameters import TrainingParameters
-from bankseg import snapshot as customer_snapshot
 from jobs import train_segmentation
-from bankseg import etl
-from conftest import is_loopback, listening_sockets
 
 pytestmark = [pytest.mark.spark, pytest.mark.services, pytest.mark.timeout(600)]
 
@@ -56,7 +55,7 @@ class Server(NamedTuple):
 
 def query(server: Server, sql: str) -> list[tuple]:
     """What an analyst's PyHive session gets."""
-    with hive.connect(host=platform.HIVE_HOST, port=server.port, database="bank", username="analyst") as connection:
+    with hive.connect(host=endpoints.HIVE_HOST, port=server.port, database="bank", username="analyst") as connection:
         cursor = connection.cursor()
         cursor.execute(sql)
         return cursor.fetchall()
@@ -124,16 +123,16 @@ def hiveserver2(layout):
     """The platform's HiveServer2 for the module's data directory, started as `make run` starts it,
     with the Airflow connection hiveserver2_default pointing at it; stopped by its process group."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(platform.HIVE_PORT_ENV, str(free_port()))
-        env = platform.platform_env(layout)
+        patch.setenv(endpoints.HIVE_PORT_ENV, str(free_port()))
+        env = environment.platform_env(layout)
         patch.setenv("AIRFLOW_CONN_HIVESERVER2_DEFAULT", env["AIRFLOW_CONN_HIVESERVER2_DEFAULT"])
         started = time.monotonic()
-        platform.ensure_hiveserver2(layout, env)
+        services.ensure_hiveserver2(layout, env)
         print(f"HiveServer2 healthy after {time.monotonic() - started:.1f} s")
         try:
-            yield Server(platform.hive_port(), env)
+            yield Server(endpoints.hive_port(), env)
         finally:
-            platform.stop_service(platform.hiveserver2_service(), layout)
+            services.stop_service(services.hiveserver2_service(), layout)
 
 
 @pytest.fixture(scope="module")
@@ -148,15 +147,15 @@ def registered(spark, layout, generated_lines, hiveserver2) -> dict:
 
 def test_hiveserver2_down_names_the_endpoint_and_what_to_do(layout, monkeypatch):
     unused_port = free_port()
-    monkeypatch.setenv(platform.HIVE_PORT_ENV, str(unused_port))
-    connection = platform.platform_env(layout)["AIRFLOW_CONN_HIVESERVER2_DEFAULT"]
+    monkeypatch.setenv(endpoints.HIVE_PORT_ENV, str(unused_port))
+    connection = environment.platform_env(layout)["AIRFLOW_CONN_HIVESERVER2_DEFAULT"]
     monkeypatch.setenv("AIRFLOW_CONN_HIVESERVER2_NOWHERE", connection)
     with pytest.raises(HiveServer2Unavailable, match=rf"127\.0\.0\.1:{unused_port} .*hiveserver2_nowhere.*`make up`"):
         register_run(RUN_DATE, layout, conn_id="hiveserver2_nowhere")
 
 
 def test_hiveserver2_listens_on_loopback_only(hiveserver2, layout):
-    pid = int(platform.hiveserver2_service().pid_file(layout).read_text())
+    pid = int(services.hiveserver2_service().pid_file(layout).read_text())
     sockets = listening_sockets(pid)
     assert hiveserver2.port in {port for _, port in sockets}
     assert all(is_loopback(address) for address, _ in sockets), sorted(sockets)
@@ -338,8 +337,8 @@ def publish_copy_of_snapshot(layout: DataLayout, date: str, write_features) -> N
 
 def test_tables_survive_a_restart(registered, hiveserver2, layout):
     before = catalog_state(hiveserver2)
-    assert platform.stop_service(platform.hiveserver2_service(), layout)
+    assert services.stop_service(services.hiveserver2_service(), layout)
     started = time.monotonic()
-    platform.ensure_hiveserver2(layout, hiveserver2.env)
+    services.ensure_hiveserver2(layout, hiveserver2.env)
     print(f"HiveServer2 restarted in {time.monotonic() - started:.1f} s")
     assert catalog_state(hiveserver2) == before

@@ -17,17 +17,15 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from bankseg import synthetic, tracking
+from bankseg import etl, scoring, synthetic, tracking
+from bankseg import snapshot as customer_snapshot
 from bankseg.layout import DataLayout
 from bankseg.model_spec import INPUT_COLUMNS, REGISTERED_MODEL
-from bankseg.platform import http_answers
+from bankseg.services import http_answers
 from bankseg.spark_model import segment_columns
 from bankseg.standalone_cluster import free_port
 from bankseg.training_parameters import TrainingParameters
-from bankseg import scoring
-from bankseg import snapshot as customer_snapshot
 from jobs import train_segmentation
-from bankseg import etl
 
 pytestmark = pytest.mark.spark  # all but the pure-numpy tests below need the session
 

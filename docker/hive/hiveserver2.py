@@ -28,9 +28,9 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bankseg.endpoints import DEFAULT_HIVE_PORT
 from bankseg.hiveserver2 import thrift_server_command
 from bankseg.layout import DataLayout
-from bankseg.platform import DEFAULT_HIVE_PORT
 
 POSTGRES_JDBC_JAR = "/usr/share/java/postgresql.jar"
 POSTGRES_JDBC_DRIVER = "org.postgresql.Driver"
