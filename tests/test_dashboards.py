@@ -279,7 +279,8 @@ def test_guards_protect_pages_and_api_but_not_the_stylesheet(tmp_path):
     def refuse():
         raise HTTPException(401, "log in to Airflow")
 
-    from bankseg.dashboards.app import MOUNT_PATH, create_app
+    from bankseg.dashboards import MOUNT_PATH
+    from bankseg.dashboards.app import create_app
     from fastapi import FastAPI
 
     root = FastAPI()

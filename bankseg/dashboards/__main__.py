@@ -12,7 +12,8 @@ import ipaddress
 
 import uvicorn
 
-from bankseg.dashboards.app import MOUNT_PATH, standalone_app
+from bankseg.dashboards import MOUNT_PATH
+from bankseg.dashboards.app import standalone_app
 from bankseg.layout import DataLayout
 
 # As a Host header names them (an IPv6 address in brackets).

@@ -17,12 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from bankseg.dashboards import pages
+from bankseg.dashboards import MOUNT_PATH, pages
 from bankseg.dashboards.data import Filters, FilterError, SnapshotCache, quality_reports, summary
 from bankseg.layout import DataLayout
 
 PACKAGE = Path(__file__).parent
-MOUNT_PATH = "/bankseg"
 NO_DATA = (
     "No dashboard data yet: the daily run builds it (task daily_pipeline of bank_segmentation_daily). "
     "Run `make run`, or trigger the DAG in the Airflow UI."
