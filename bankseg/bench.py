@@ -163,7 +163,7 @@ def measure_history(folder: Path, history_rows: int, master: str) -> list[Measur
     shared_mlflow = folder / "mlflow"
     shared_mlflow.mkdir(parents=True, exist_ok=True)
     tracking_env = {tracking.TRACKING_URI_ENV: f"sqlite:///{(shared_mlflow / 'mlflow.db').resolve()}"}
-    results = []
+    results, whole_dag = [], {}
     for name in ("history", "empty"):
         layout = DataLayout(str((folder / name).resolve()))
         env = {**environment.platform_env(layout, spark_master=master), **tracking_env}
@@ -172,18 +172,21 @@ def measure_history(folder: Path, history_rows: int, master: str) -> list[Measur
             history_file = Path(layout.landing_for(DEFAULT_RUN_DATE)) / "bank_transactions.csv"
             if not history_file.exists():
                 subprocess.run([sys.executable, "-m", "bankseg.synthetic", "--rows", str(history_rows), "--out", str(history_file)], check=True)
-            airflow_cli.migrate_airflow_db(env)
-            with hiveserver2_running(layout, env) as dag_env:
-                airflow_cli.run_dag(DAILY_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-dag.log")
-                airflow_cli.run_dag(TRAINING_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-training.log", conf={"snapshot_date": DEFAULT_RUN_DATE})
+            # The history and its champion are built once and kept, like the landing file.
+            if not Path(layout.snapshot(DEFAULT_RUN_DATE).root).exists():
+                airflow_cli.migrate_airflow_db(env)
+                with hiveserver2_running(layout, env) as dag_env:
+                    airflow_cli.run_dag(DAILY_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-dag.log")
+                    airflow_cli.run_dag(TRAINING_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-training.log", conf={"snapshot_date": DEFAULT_RUN_DATE})
         day_file = Path(layout.landing_for(DAY_DATE)) / "bank_transactions.csv"
         subprocess.run([sys.executable, "-m", "bankseg.synthetic", "--rows", str(DAY_ROWS), "--seed", "7", "--out", str(day_file),
                         "--transaction-date", DAY_DATE, "--first-transaction-id", str(history_rows + 1)], check=True)
         stage = f"history: one day of {DAY_ROWS:,} rows, {'after ' + f'{history_rows:,} rows of history' if name == 'history' else 'empty warehouse'}"
-        results += measure_dag(stage, DAILY_DAG_ID, layout, env, DAY_DATE, logs / "day-dag.log")
-    (with_history,), (empty,) = ([r for r in results if r.stage.startswith(f"history: one day of {DAY_ROWS:,} rows, {part}")] for part in ("after", "empty"))
+        measured = measure_dag(stage, DAILY_DAG_ID, layout, env, DAY_DATE, logs / "day-dag.log")
+        whole_dag[name] = measured[0]
+        results += measured + pipeline_phases(layout, DAY_DATE, stage)
     results.append(Measurement(f"history: ratio of the day with history to the day on an empty warehouse (target <= 1.2): "
-                               f"{with_history.seconds / empty.seconds:.2f}", 0.0, 0.0))
+                               f"{whole_dag['history'].seconds / whole_dag['empty'].seconds:.2f}", 0.0, 0.0))
     return results
 
 
