@@ -33,6 +33,17 @@ def default_artifact_root(layout: DataLayout) -> str:
     return (Path(layout.mlflow).resolve() / "artifacts").as_uri()
 
 
+def new_experiment_artifact_root(layout: DataLayout, configured: str | None) -> str | None:
+    """Where a new experiment keeps its artifacts: beside the database of a local SQLite store (the
+    embedded default, or one the user configured), never MLflow's ``./mlruns`` in whatever folder
+    the task runs in; a tracking server chooses its own (None)."""
+    if configured is None:
+        return default_artifact_root(layout)
+    if configured.startswith("sqlite:///"):
+        return (Path(configured.removeprefix("sqlite:///")).resolve().parent / "artifacts").as_uri()
+    return None
+
+
 # MLflow's set_tracking_uri also writes MLFLOW_TRACKING_URI into the environment: remember every URI
 # this module put there, so that only a URI the user configured counts as a tracking server, even
 # when something restores the environment to an earlier store's URI.
@@ -60,8 +71,7 @@ def configure(layout: DataLayout) -> str:
     mlflow.set_tracking_uri(configured or default_tracking_uri(layout))
     experiment = mlflow.get_experiment_by_name(EXPERIMENT)
     if experiment is None:
-        # A tracking server chooses its own artifact store; the embedded default keeps artifacts beside the database.
-        location = None if configured else default_artifact_root(layout)
+        location = new_experiment_artifact_root(layout, configured)
         experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=location)
     else:
         experiment_id = experiment.experiment_id

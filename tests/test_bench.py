@@ -118,3 +118,19 @@ def test_the_report_names_a_size_that_was_never_measured(tmp_path):
     with pytest.raises(SystemExit, match="no measurements at 50x .*make bench SCALES=50"):
         bench.main(["--scales", "1,50", "--report", "--data-dir", str(tmp_path)])
     assert not (tmp_path / "bench-scale.md").exists()
+
+
+def test_a_configured_sqlite_store_keeps_artifacts_beside_its_database_not_in_the_working_folder(tmp_path, monkeypatch):
+    # The history stage of the benchmark shares one SQLite store between two data directories.
+    import mlflow
+
+    store = tmp_path / "shared" / "mlflow.db"
+    store.parent.mkdir()
+    monkeypatch.setenv(tracking.TRACKING_URI_ENV, f"sqlite:///{store}")
+    monkeypatch.setattr(tracking, "_uris_set_here", set())
+    monkeypatch.chdir(tmp_path)
+    tracking.configure(DataLayout(str(tmp_path / "data")))
+    with mlflow.start_run() as run:
+        mlflow.log_text("x", "note.txt")
+    assert (tmp_path / "shared" / "artifacts" / run.info.run_id / "artifacts" / "note.txt").read_text() == "x"
+    assert not (tmp_path / "mlruns").exists()
