@@ -1,4 +1,4 @@
-# bankseg: `make run` and `make test` are all a newcomer needs (Python 3.11, Java 17 and pip).
+# bankseg: `make run` and `make test` are all a newcomer needs (Python 3.11, a JDK 17 and pip).
 DATA_DIR ?= $(CURDIR)/data
 ROWS ?= 1048567
 RUN_DATE ?= 2016-10-21
@@ -37,8 +37,10 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
+# A JDK, not only a runtime: HiveServer2 compiles its login and session guard (hive/server/) with javac.
 check-java:
-	@test -x "$$JAVA_HOME/bin/java" || command -v java >/dev/null 2>&1 || { echo "error: Java was not found. Spark needs Java 17 or 21: apt-get install openjdk-17-jre-headless (or set JAVA_HOME)"; exit 1; }
+	@test -x "$$JAVA_HOME/bin/java" || command -v java >/dev/null 2>&1 || { echo "error: Java was not found. Spark needs a JDK 17 or 21: apt-get install openjdk-17-jdk-headless (or set JAVA_HOME)"; exit 1; }
+	@test -x "$$JAVA_HOME/bin/javac" || command -v javac >/dev/null 2>&1 || { echo "error: javac was not found. HiveServer2 compiles its login module with it: apt-get install openjdk-17-jdk-headless (or set JAVA_HOME to a JDK)"; exit 1; }
 
 run: install check-java
 	$(PY) -m bankseg.cli --data-dir "$(DATA_DIR)" run --rows $(ROWS) --seed $(SEED) --run-date $(RUN_DATE) $(if $(INPUT),--input "$(INPUT)")

@@ -283,7 +283,7 @@ def hiveserver2_running(layout: DataLayout, env: dict[str, str]) -> Iterator[dic
         services.ensure_hiveserver2(layout, hive_env)
         yield hive_env
     finally:
-        services.stop_service(services.hiveserver2_service(), layout)
+        services.stop_service(services.hiveserver2_service(layout), layout)
         for name, value in previous.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -293,8 +293,6 @@ def hiveserver2_running(layout: DataLayout, env: dict[str, str]) -> Iterator[dic
 
 def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
     """Registration of the run through HiveServer2 (as the DAG's task does), then analyst queries."""
-    from pyhive import hive as pyhive
-
     from bankseg import hive
 
     started = time.monotonic()
@@ -304,7 +302,7 @@ def measure_hive(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
         hive.register_run(DEFAULT_RUN_DATE, layout)
         results.append(Measurement("hive registration of one run", time.monotonic() - started, 0))
         port = int(hive_env[endpoints.HIVE_PORT_ENV])
-        with pyhive.connect(host="127.0.0.1", port=port, database="bank", username="bench") as connection:
+        with hive.connect(layout, port=port) as connection:
             cursor = connection.cursor()
             for name, sql in HIVE_QUERIES.items():
                 started = time.monotonic()

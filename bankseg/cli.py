@@ -95,9 +95,15 @@ def command_run(args: argparse.Namespace) -> None:
     print(f"\n{pipeline.format_summary(summary)}")
     print(f"run records         {Path(layout.root) / 'runs' / args.run_date}")
     print("\n".join(champion_lines(layout)))
-    print(f"\nHive SQL            {endpoints.beeline_command()}")
+    print(f"\nHive SQL            {analyst_beeline(layout)}  (user {endpoints.HIVE_ANALYST_USER})")
     print(f"Dashboards          {endpoints.dashboards_url()}  (`make up` serves them, with the Airflow and MLflow UIs)")
     print(f"MLflow UI, Airflow UI: `make up` ({endpoints.airflow_url()}, {endpoints.mlflow_url()})")
+
+
+def analyst_beeline(layout: DataLayout) -> str:
+    """beeline as the analyst, the password read from its file rather than given on the command line."""
+    credentials.hive_password(layout, endpoints.HIVE_ANALYST_USER)  # creates the file on first use
+    return endpoints.beeline_command(str(credentials.hive_password_file(layout, endpoints.HIVE_ANALYST_USER)))
 
 
 def train_first_champion(layout: DataLayout, run_date: str, env: dict[str, str]) -> None:
@@ -142,7 +148,7 @@ def command_up(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
     environment.check_java()
     env = environment.platform_env(layout)
-    for service in services.platform_services():
+    for service in services.platform_services(layout):
         pid = services.running_pid(service, layout)
         if pid is None:
             print(f"starting {service.name} (log: {service.log_file(layout)}) ...")
@@ -158,15 +164,16 @@ def command_up(args: argparse.Namespace) -> None:
     print(f"Dashboards   {endpoints.dashboards_url()}  (also in the Airflow UI: Browse > Segmentation dashboards)")
     print(f"MLflow UI    {endpoints.mlflow_url()}  (experiments, model registry; tracking server over {layout.mlflow})")
     print(f"  login      {tracking.MLFLOW_ADMIN_USER} / {credentials.mlflow_admin_password(layout)}")
-    print(f"HiveServer2  {endpoints.hive_jdbc_url()}  (JDBC/ODBC, PyHive; any user name, no password)")
-    print(f"  beeline    {endpoints.beeline_command()}")
-    print("  database bank and its tables appear with the first registered run (`make run`)")
+    print(f"HiveServer2  {endpoints.hive_jdbc_url()}  (JDBC/ODBC, PyHive; auth CUSTOM, i.e. user name and password)")
+    print(f"  login      {endpoints.HIVE_ANALYST_USER} / {credentials.hive_password(layout, endpoints.HIVE_ANALYST_USER)}  (read-only: database bank)")
+    print(f"  beeline    {analyst_beeline(layout)}")
+    print("  database bank and its views appear with the first registered run (`make run`)")
     print(f"Stop with `make down` (same DATA_DIR: {layout.root}).")
 
 
 def command_down(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
-    for service in reversed(services.platform_services()):
+    for service in reversed(services.platform_services(layout)):
         stopped = services.stop_service(service, layout)
         print(f"{service.name}: {'stopped' if stopped else 'was not running'}")
 

@@ -2,6 +2,7 @@
 
     customer_key_secret(layout)   # keys the dashboards' customer hash
     mlflow_admin_password(layout) # the MLflow server's admin login
+    hive_password(layout, user)   # HiveServer2's logins: the service user and the analyst
 
 Each secret is taken from its environment variable when set (a deployment may pass them from its
 secret store), else from ``DATA_DIR/secrets/<name>``, which is created once with mode 0600 and a value
@@ -15,12 +16,14 @@ import os
 import secrets as random_source
 from pathlib import Path
 
+from bankseg.endpoints import HIVE_ANALYST_USER, HIVE_SERVICE_USER
 from bankseg.layout import DataLayout
 
 CUSTOMER_KEY_ENV = "BANKSEG_CUSTOMER_KEY_SECRET"
 # MLflow's own names: its server reads them.
 MLFLOW_ADMIN_PASSWORD_ENV = "MLFLOW_AUTH_ADMIN_PASSWORD"
 MLFLOW_SESSION_SECRET_ENV = "MLFLOW_FLASK_SERVER_SECRET_KEY"
+HIVE_PASSWORD_ENVS = {HIVE_SERVICE_USER: "BANKSEG_HIVE_PASSWORD", HIVE_ANALYST_USER: "BANKSEG_HIVE_ANALYST_PASSWORD"}
 
 
 def secrets_folder(layout: DataLayout) -> Path:
@@ -58,3 +61,12 @@ def mlflow_admin_password(layout: DataLayout) -> str:
 def mlflow_session_secret(layout: DataLayout) -> str:
     """Signs the MLflow server's session cookies and CSRF tokens."""
     return secret(layout, "mlflow_session_secret", MLFLOW_SESSION_SECRET_ENV)
+
+
+def hive_password_file(layout: DataLayout, user: str) -> Path:
+    return secrets_folder(layout) / f"hive_{user}_password"
+
+
+def hive_password(layout: DataLayout, user: str) -> str:
+    """The HiveServer2 password of ``user`` (bankseg.endpoints: the service user or the analyst)."""
+    return secret(layout, hive_password_file(layout, user).name, HIVE_PASSWORD_ENVS[user])

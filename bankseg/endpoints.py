@@ -18,6 +18,13 @@ HIVE_HOST = "127.0.0.1"
 HIVE_PORT_ENV = "BANKSEG_HIVE_PORT"
 DEFAULT_HIVE_PORT = 10000
 HIVE_DATABASE = "bank"
+# The analysts' database holds views only; the tables, personal data included, are in this one,
+# which only the service user reads (hive/server/bankseg/hiveserver2/SessionGuard.java).
+HIVE_RESTRICTED_DATABASE = "bank_restricted"
+# HiveServer2's two logins: the service user registers the tables (Airflow's hiveserver2_default);
+# analysts read the views of HIVE_DATABASE and nothing else. Passwords: bankseg.credentials.
+HIVE_SERVICE_USER = "bankseg"
+HIVE_ANALYST_USER = "analyst"
 MLFLOW_HOST = "127.0.0.1"
 MLFLOW_PORT_ENV = "BANKSEG_MLFLOW_PORT"
 DEFAULT_MLFLOW_PORT = 5000
@@ -60,6 +67,7 @@ def spark_home() -> Path:
     return Path(importlib.util.find_spec("pyspark").submodule_search_locations[0])
 
 
-def beeline_command(database: str = HIVE_DATABASE) -> str:
+def beeline_command(password_file: str, user: str = HIVE_ANALYST_USER, database: str = HIVE_DATABASE) -> str:
+    """beeline signed in as ``user``, its password read from ``password_file`` (-w), never on the command line."""
     # pyspark/bin/beeline rather than the venv's copy: that one needs a python3 that imports pyspark.
-    return f"{spark_home() / 'bin' / 'beeline'} -u {hive_jdbc_url(database)}"
+    return f"{spark_home() / 'bin' / 'beeline'} -u {hive_jdbc_url(database)} -n {user} -w {password_file}"

@@ -15,10 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bankseg import credentials
 from bankseg.endpoints import (
     AIRFLOW_ADMIN_USER,
     AIRFLOW_HOST,
     HIVE_HOST,
+    HIVE_SERVICE_USER,
     airflow_port,
     airflow_url,
     hive_port,
@@ -45,8 +47,8 @@ def check_java() -> str:
         java = str(Path(java_home) / "bin" / "java")
     if not java:
         raise PlatformError(
-            "Java was not found. Spark needs a Java 17 or 21 runtime: install one "
-            "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME."
+            "Java was not found. Spark needs Java 17 or 21, and HiveServer2 a JDK (javac): install one "
+            "(Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) or set JAVA_HOME."
         )
     output = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
     match = re.search(r'version "(\d+)', output)
@@ -84,15 +86,17 @@ def platform_env(layout: DataLayout, spark_master: str | None = None) -> dict[st
             # Spark jobs take the cores; Airflow's default of 32 task slots would only add idle workers.
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps({"conn_type": "spark", "host": master}),
-            # The platform's HiveServer2 (Spark Thrift Server) runs without authentication (NONE):
-            # any user name, no password. The hook then logs in as "airflow".
+            # The platform's HiveServer2 checks passwords (auth CUSTOM, bankseg.hiveserver2); the
+            # registration task signs in as the service user, the only one that may write DDL.
             "AIRFLOW_CONN_HIVESERVER2_DEFAULT": json.dumps(
                 {
                     "conn_type": "hiveserver2",
                     "host": HIVE_HOST,
                     "port": hive_port(),
                     "schema": "default",
-                    "extra": {"auth_mechanism": "NONE"},
+                    "login": HIVE_SERVICE_USER,
+                    "password": credentials.hive_password(layout, HIVE_SERVICE_USER),
+                    "extra": {"auth_mechanism": "CUSTOM"},
                 }
             ),
         }

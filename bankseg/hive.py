@@ -5,10 +5,14 @@
 The Spark jobs only write Parquet files. This module makes them queryable as database ``bank``
 by analysts (beeline, PyHive, any JDBC/ODBC tool):
 
-* The DDL lives in versioned files under ``hive/``: ``database.hql``, one file per table in
-  ``hive/tables/`` and one per view in ``hive/views/``, applied in file-name order so that a view
-  comes after the views it reads. Every statement is idempotent (IF NOT EXISTS, CREATE OR REPLACE
-  VIEW): registering a date twice changes nothing.
+* The DDL lives in versioned files under ``hive/``: ``database.hql`` and
+  ``restricted_database.hql``, one file per table in ``hive/tables/`` and one per view in
+  ``hive/views/``, applied in file-name order so that a view comes after the views it reads. Every
+  statement is idempotent (IF NOT EXISTS, CREATE OR REPLACE VIEW): registering a date twice
+  changes nothing.
+* The tables live in database ``bank_restricted``, which only the service user may read: they hold
+  birth dates and raw locations. Analysts query database ``bank``: a view of each table without
+  those columns (``bank.transactions`` and so on), and the summary views.
 * A view is replaced only when its file changed. Spark replaces a view by dropping and creating
   it, and an analyst's query that lands in between fails; so each view carries the SHA-256 of the
   statement that made it (table property ``bankseg.definition_sha256``) and an unchanged view is
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import re
 import time
@@ -40,18 +45,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+from pyhive import hive as pyhive
 from pyhive.exc import OperationalError
 from thrift.transport.TTransport import TTransportException
 
+from bankseg import credentials
+from bankseg.endpoints import HIVE_ANALYST_USER, HIVE_DATABASE, HIVE_HOST, HIVE_RESTRICTED_DATABASE, hive_port
 from bankseg.layout import REPOSITORY_ROOT, DataLayout
 
 log = logging.getLogger(__name__)
 
-DATABASE = "bank"
+DATABASE = HIVE_DATABASE
+RESTRICTED_DATABASE = HIVE_RESTRICTED_DATABASE
 HQL_DIR = REPOSITORY_ROOT / "hive"
 HIVESERVER2_CONN_ID = "hiveserver2_default"
-# Spark's SQL states when a path holds no Parquet file: the run wrote nothing to that dataset.
-NO_FILES_SQL_STATES = {"42K03", "42KD9"}  # PATH_NOT_FOUND, UNABLE_TO_INFER_SCHEMA
 HIVEVAR = re.compile(r"\$\{hivevar:(\w+)\}")
 VIEW_DEFINITION_PROPERTY = "bankseg.definition_sha256"
 
@@ -79,7 +87,7 @@ class ExternalTable:
 
     @property
     def qualified_name(self) -> str:
-        return f"{DATABASE}.{self.name}"
+        return f"{RESTRICTED_DATABASE}.{self.name}"
 
     @property
     def ddl_file(self) -> Path:
@@ -132,6 +140,15 @@ def hql_statement(path: Path, variables: dict[str, str] | None = None) -> str:
     return HIVEVAR.sub(value, path.read_text()).strip().rstrip(";")
 
 
+def connect(layout: DataLayout, user: str = HIVE_ANALYST_USER, port: int | None = None, database: str = DATABASE) -> Any:
+    """A PyHive connection to the data directory's HiveServer2, signed in as ``user`` (the analyst by
+    default) with its password; what an analyst's Python session does."""
+    return pyhive.connect(
+        host=HIVE_HOST, port=port or hive_port(), database=database, auth="CUSTOM",
+        username=user, password=credentials.hive_password(layout, user),
+    )
+
+
 @contextlib.contextmanager
 def hiveserver2_cursor(conn_id: str) -> Iterator[Any]:
     """A cursor on one HiveServer2 session, from an Airflow connection; a clear error when unreachable."""
@@ -179,22 +196,40 @@ def table_columns(cursor: Any, table: ExternalTable) -> dict[str, str]:
     }
 
 
-def parquet_columns(cursor: Any, path: str) -> dict[str, str] | None:
-    """The columns of the Parquet files at ``path`` (a glob), lower-case name -> Spark type; None
-    when there is no file."""
-    try:
-        rows = run_statement(cursor, f"DESCRIBE QUERY SELECT * FROM parquet.`{path}`")
-    except HiveRegistrationError as error:
-        if error.sql_state in NO_FILES_SQL_STATES:
-            return None
-        raise
-    return {name.lower(): data_type for name, data_type, _ in rows}
+# Spark keeps the schema of the Parquet files it writes in their footer, as JSON.
+SPARK_SCHEMA_KEY = b"org.apache.spark.sql.parquet.row.metadata"
+# Spark's JSON names of the integer types, where DESCRIBE uses the SQL names.
+SQL_TYPE_NAMES = {"integer": "int", "long": "bigint", "short": "smallint", "byte": "tinyint"}
+
+
+def sql_type(json_type: str | dict) -> str:
+    """The type as DESCRIBE TABLE prints it, from Spark's JSON schema of a Parquet file."""
+    if isinstance(json_type, str):
+        return SQL_TYPE_NAMES.get(json_type, json_type)
+    if json_type["type"] == "array":
+        return f"array<{sql_type(json_type['elementType'])}>"
+    if json_type["type"] == "map":
+        return f"map<{sql_type(json_type['keyType'])},{sql_type(json_type['valueType'])}>"
+    return "struct<" + ",".join(f"{field['name']}:{sql_type(field['type'])}" for field in json_type["fields"]) + ">"
+
+
+def parquet_columns(path: str) -> dict[str, str] | None:
+    """The columns of the Parquet files in the folder ``path``, lower-case name -> Spark type, read
+    from one file's footer here (HiveServer2 reads no files by path); None when there is no file."""
+    files = sorted(Path(path).glob("*.parquet"))
+    if not files:
+        return None
+    metadata = pq.read_schema(files[0]).metadata or {}
+    if SPARK_SCHEMA_KEY not in metadata:
+        raise HiveRegistrationError(f"{files[0]} was not written by Spark: its footer has no Spark schema")
+    fields = json.loads(metadata[SPARK_SCHEMA_KEY])["fields"]
+    return {field["name"].lower(): sql_type(field["type"]) for field in fields}
 
 
 def add_new_columns(cursor: Any, table: ExternalTable, layout: DataLayout, run_date: str) -> list[str]:
     """Add the columns that the run's Parquet files have and the table lacks; return their names."""
     run_files = table.location(layout, run_date)
-    in_files = parquet_columns(cursor, run_files)
+    in_files = parquet_columns(run_files)
     if in_files is None:  # the run wrote nothing to this dataset (an empty batch, say)
         return []
     in_table = table_columns(cursor, table)
@@ -257,6 +292,16 @@ def register_view(cursor: Any, view_file: Path, existing_views: set[str]) -> boo
     return True
 
 
+def drop_tables_replaced_by_views(cursor: Any, existing_views: set[str]) -> None:
+    """Before the tables moved to ``bank_restricted``, ``bank`` had them under the names its views
+    now take. They are external: dropping them leaves the data alone."""
+    names = {row[1] for row in run_statement(cursor, f"SHOW TABLES IN {DATABASE}")}
+    for table in TABLES:
+        if table.name in names - existing_views:
+            run_statement(cursor, f"DROP TABLE {DATABASE}.{table.name}")
+            log.info("%s.%s: the table moved to %s, a view takes its name", DATABASE, table.name, RESTRICTED_DATABASE)
+
+
 def register_run(run_date: str, layout: DataLayout | None = None, conn_id: str = HIVESERVER2_CONN_ID) -> dict[str, Any]:
     """Register what the run of ``run_date`` wrote: the database, every table (new columns first,
     then partitions) and every view. Registering the same date again changes nothing.
@@ -268,7 +313,8 @@ def register_run(run_date: str, layout: DataLayout | None = None, conn_id: str =
     layout = layout or DataLayout.from_env()
     tables: dict[str, dict[str, Any]] = {}
     with hiveserver2_cursor(conn_id) as cursor:
-        run_statement(cursor, hql_statement(HQL_DIR / "database.hql"))
+        for database_file in ("database.hql", "restricted_database.hql"):
+            run_statement(cursor, hql_statement(HQL_DIR / database_file))
         for table in TABLES:
             run_statement(cursor, hql_statement(table.ddl_file, {"location": table.root(layout)}))
             published = run_date in table.published_dates(layout)
@@ -284,6 +330,7 @@ def register_run(run_date: str, layout: DataLayout | None = None, conn_id: str =
                 "%s: %d partitions (%d added, %d dropped)", table.qualified_name, count, len(added), len(dropped)
             )
         existing_views = {row[1] for row in run_statement(cursor, f"SHOW VIEWS IN {DATABASE}")}
+        drop_tables_replaced_by_views(cursor, existing_views)
         views_created = [
             view_name(view_file) for view_file in view_files() if register_view(cursor, view_file, existing_views)
         ]

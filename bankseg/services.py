@@ -32,6 +32,7 @@ from bankseg.endpoints import (
     AIRFLOW_PORT_ENV,
     HIVE_HOST,
     HIVE_PORT_ENV,
+    HIVE_SERVICE_USER,
     MLFLOW_HOST,
     MLFLOW_PORT_ENV,
     airflow_port,
@@ -41,6 +42,7 @@ from bankseg.endpoints import (
     mlflow_port,
     mlflow_url,
 )
+from bankseg import credentials
 from bankseg.environment import PlatformError
 from bankseg.layout import DataLayout
 
@@ -97,20 +99,22 @@ def airflow_service() -> Service:
     )
 
 
-def hiveserver2_answers(host: str, port: int, timeout_seconds: float = 10) -> bool:
-    """True when HiveServer2 on ``host:port`` runs ``SELECT 1``: its metastore is up and it plans queries."""
+def hiveserver2_answers(host: str, port: int, password: Callable[[], str], timeout_seconds: float = 10) -> bool:
+    """True when HiveServer2 on ``host:port`` runs ``SELECT 1`` for the service user, whose password
+    ``password()`` gives: its metastore is up, it plans queries and its login works."""
     if not port_in_use(host, port):  # saves the Thrift client's error line on every poll while starting
         return False
     socket_ = TSocket.TSocket(host, port)
     socket_.setTimeout(timeout_seconds * 1000)  # a server that accepts but never answers must not hang us
-    # What PyHive builds for auth NONE (SASL PLAIN, any user, any non-empty password), plus the timeout.
+    # What PyHive builds for auth CUSTOM (SASL PLAIN with user name and password), plus the timeout.
+    secret = password()
     transport = TSaslClientTransport(
-        lambda: hive.get_installed_sasl(host=host, sasl_auth="PLAIN", username="bankseg", password="x"),
+        lambda: hive.get_installed_sasl(host=host, sasl_auth="PLAIN", username=HIVE_SERVICE_USER, password=secret),
         "PLAIN",
         socket_,
     )
     try:
-        with hive.connect(thrift_transport=transport, username="bankseg") as connection:
+        with hive.connect(thrift_transport=transport) as connection:
             cursor = connection.cursor()
             cursor.execute("SELECT 1")
             return cursor.fetchall() == [(1,)]
@@ -118,8 +122,9 @@ def hiveserver2_answers(host: str, port: int, timeout_seconds: float = 10) -> bo
         return False
 
 
-def hiveserver2_service() -> Service:
+def hiveserver2_service(layout: DataLayout) -> Service:
     # The Spark Thrift Server of this data directory (bankseg.hiveserver2), on loopback.
+    password = functools.partial(credentials.hive_password, layout, HIVE_SERVICE_USER)
     return Service(
         name="hiveserver2",
         command=[sys.executable, "-m", "bankseg.hiveserver2"],
@@ -127,7 +132,7 @@ def hiveserver2_service() -> Service:
         port=hive_port(),
         port_env=HIVE_PORT_ENV,
         health_check=f"SELECT 1 on {hive_jdbc_url()}",
-        is_healthy=functools.partial(hiveserver2_answers, HIVE_HOST, hive_port()),
+        is_healthy=functools.partial(hiveserver2_answers, HIVE_HOST, hive_port(), password),
     )
 
 
@@ -144,9 +149,9 @@ def mlflow_service() -> Service:
     )
 
 
-def platform_services() -> list[Service]:
+def platform_services(layout: DataLayout) -> list[Service]:
     """What `make up` starts, in this order; `make down` stops them in reverse order."""
-    return [airflow_service(), hiveserver2_service(), mlflow_service()]
+    return [airflow_service(), hiveserver2_service(layout), mlflow_service()]
 
 
 def process_group_alive(pgid: int) -> bool:
@@ -231,7 +236,7 @@ def ensure_hiveserver2(layout: DataLayout, env: dict[str, str]) -> int:
     `make run` calls this before the DAG run, whose registration task needs it; it stays up for
     analysts afterwards, until `make down`.
     """
-    service = hiveserver2_service()
+    service = hiveserver2_service(layout)
     pid = running_pid(service, layout)
     if pid is None:
         return start_service(service, layout, env)

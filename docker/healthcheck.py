@@ -2,7 +2,7 @@
 
     python docker/healthcheck.py http URL             URL answers 200 (Airflow, MLflow, a Spark worker)
     python docker/healthcheck.py spark-master URL     the master's JSON status (URL = its /json/) is ALIVE
-    python docker/healthcheck.py hiveserver2 PORT     HiveServer2 on this container runs SELECT 1
+    python docker/healthcheck.py hiveserver2 PORT     HiveServer2 on this container runs SELECT 1 for the service user
 
 Python instead of curl: the image has no curl, and the HiveServer2 check is the platform's own
 (bankseg.services.hiveserver2_answers), which `make up` uses too.
@@ -35,9 +35,14 @@ def spark_master_alive(url: str) -> bool:
 
 def hiveserver2_ok(port: str) -> bool:
     # Imported here: the other checks run every few seconds and need no Thrift client.
+    from bankseg import credentials
+    from bankseg.endpoints import HIVE_SERVICE_USER
+    from bankseg.layout import DataLayout
     from bankseg.services import hiveserver2_answers
 
-    return hiveserver2_answers("127.0.0.1", int(port), timeout_seconds=TIMEOUT_SECONDS)
+    # The container's environment has the password (BANKSEG_HIVE_PASSWORD, from .env).
+    password = lambda: credentials.hive_password(DataLayout.from_env(), HIVE_SERVICE_USER)  # noqa: E731
+    return hiveserver2_answers("127.0.0.1", int(port), password, timeout_seconds=TIMEOUT_SECONDS)
 
 
 CHECKS = {"http": http_ok, "spark-master": spark_master_alive, "hiveserver2": hiveserver2_ok}

@@ -30,7 +30,7 @@ import pytest
 import yaml
 from packaging.specifiers import SpecifierSet
 
-from bankseg import endpoints, environment, hive, hiveserver2, layout, pipeline, standalone_cluster, tracking
+from bankseg import credentials, endpoints, environment, hive, hiveserver2, layout, pipeline, standalone_cluster, tracking
 from bankseg.layout import REPOSITORY_ROOT, DataLayout
 
 COMPOSE_FILE = REPOSITORY_ROOT / "docker-compose.yaml"
@@ -575,9 +575,10 @@ def test_every_connection_the_code_uses_is_defined_for_airflow(monkeypatch):
         for name in [*AIRFLOW_SERVICES, "airflow-init"]:
             connection = json.loads(service_environment(STACK[name])[variable])
             assert connection["conn_type"] == reference["conn_type"]
-            assert {key: value for key, value in connection.items() if key != "host"} == {
-                key: value for key, value in reference.items() if key != "host"
-            }, f"{conn_id} differs from the embedded default in more than its host"
+            # Each place has its own secrets; the rest must agree.
+            assert {key: value for key, value in connection.items() if key not in ("host", "password")} == {
+                key: value for key, value in reference.items() if key not in ("host", "password")
+            }, f"{conn_id} differs from the embedded default in more than its host and password"
 
 
 def test_spark_connection_points_at_the_standalone_master():
@@ -594,7 +595,13 @@ def test_hiveserver2_connection_points_at_the_hiveserver2_service():
     connection = json.loads(service_environment(STACK["airflow-scheduler"])[f"AIRFLOW_CONN_{hive.HIVESERVER2_CONN_ID.upper()}"])
     assert connection["host"] in STACK
     assert connection["port"] == endpoints.DEFAULT_HIVE_PORT
-    assert connection["extra"] == {"auth_mechanism": "NONE"}  # the Thrift server runs without authentication
+    # The Thrift server checks passwords; the registration task signs in as the service user.
+    assert connection["extra"] == {"auth_mechanism": "CUSTOM"}
+    assert connection["login"] == endpoints.HIVE_SERVICE_USER
+    assert connection["password"] == DOT_ENV["BANKSEG_HIVE_PASSWORD"]
+    server_env = service_environment(STACK["hiveserver2"])
+    assert server_env[credentials.HIVE_PASSWORD_ENVS[endpoints.HIVE_SERVICE_USER]] == DOT_ENV["BANKSEG_HIVE_PASSWORD"]
+    assert server_env[credentials.HIVE_PASSWORD_ENVS[endpoints.HIVE_ANALYST_USER]] == DOT_ENV["BANKSEG_HIVE_ANALYST_PASSWORD"]
 
 
 # --------------------------------------------------------------------- environment variable names
@@ -781,11 +788,11 @@ def test_postgres_stays_internal_and_is_checked_over_tcp():
 
 
 def without_options(tokens: list[str], keys: set[str]) -> list[str]:
-    """A spark-submit command without the --conf/--hiveconf settings of ``keys`` and the driver class path."""
+    """A spark-submit command without the --conf/--hiveconf settings of ``keys``."""
     kept, index = [], 0
     while index < len(tokens):
         token = tokens[index]
-        if token == "--driver-class-path" or (token in ("--conf", "--hiveconf") and tokens[index + 1].split("=")[0] in keys):
+        if token in ("--conf", "--hiveconf") and tokens[index + 1].split("=")[0] in keys:
             index += 2
             continue
         kept.append(token)
@@ -796,17 +803,20 @@ def without_options(tokens: list[str], keys: set[str]) -> list[str]:
 def test_hiveserver2_is_the_spark_thrift_server_on_the_postgres_metastore():
     assert command(STACK["hiveserver2"]) == ["python", in_image(DOCKER_DIR / "hive" / "hiveserver2.py")]
     stack_layout = DataLayout(data_dir())
-    server = hiveserver2_launcher.server_command(stack_layout)
-    embedded = hiveserver2.thrift_server_command(stack_layout, endpoints.DEFAULT_HIVE_PORT)
+    classes = "/opt/bankseg/data/hive/server-classes/0123456789abcdef"
+    server = hiveserver2_launcher.server_command(stack_layout, (classes,))
+    embedded = hiveserver2.thrift_server_command(stack_layout, endpoints.DEFAULT_HIVE_PORT, (classes,))
     assert option(server, "--class") == "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
     assert server[0] == embedded[0] and server[-1] == "spark-internal"
     assert f"hive.server2.thrift.port={endpoints.DEFAULT_HIVE_PORT}" in server
     assert "hive.server2.thrift.bind.host=0.0.0.0" in server
     assert f"spark.sql.warehouse.dir={stack_layout.hive_warehouse}" in server
     assert not [token for token in server if "derby" in token.lower() and "ConnectionURL" in token]
-    assert option(server, "--driver-class-path") == hiveserver2_launcher.POSTGRES_JDBC_JAR
+    assert f"spark.driver.extraClassPath={classes}:{hiveserver2_launcher.POSTGRES_JDBC_JAR}" in server
+    # The same login and session guard as the embedded default.
+    assert "hive.server2.authentication=CUSTOM" in server and f"spark.sql.extensions={hiveserver2.SESSION_GUARD_CLASS}" in server
     # Everything else is the embedded default's, so both servers behave alike.
-    differing = {hiveserver2_launcher.DERBY_METASTORE_CONF, hiveserver2_launcher.BIND_HOST_CONF}
+    differing = {hiveserver2_launcher.DERBY_METASTORE_CONF, hiveserver2_launcher.BIND_HOST_CONF, "spark.driver.extraClassPath"}
     assert without_options(server, differing) == without_options(embedded, differing)
 
 
@@ -881,7 +891,7 @@ def test_image_python_is_the_one_pyproject_requires():
 def test_image_java_is_the_one_spark_needs():
     assert int(dockerfile_args()["JAVA_MAJOR"]) == environment.MIN_JAVA_MAJOR
     dockerfile = DOCKERFILE.read_text()
-    assert '"openjdk-${JAVA_MAJOR}-jre-headless"' in dockerfile
+    assert '"openjdk-${JAVA_MAJOR}-jdk-headless"' in dockerfile  # javac builds HiveServer2's login
     assert 'grep -q "version \\"${JAVA_MAJOR}"' in dockerfile  # the build checks the Java it got
 
 

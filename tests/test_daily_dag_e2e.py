@@ -232,6 +232,13 @@ def dashboards(scored_run, tmp_path_factory):
         server.wait(timeout=30)
 
 
+def analyst_connection(data_dir: Path):
+    """An analyst's PyHive session on the module's HiveServer2, with the login of its data directory."""
+    from bankseg import hive
+
+    return hive.connect(DataLayout(str(data_dir)), port=int(ENV["BANKSEG_HIVE_PORT"]))
+
+
 def api_summary(base_url: str, query: str = "") -> dict:
     with urllib.request.urlopen(f"{base_url}api/summary{query}", timeout=30) as response:
         return json.load(response)
@@ -249,11 +256,9 @@ def test_the_daily_dag_builds_the_dashboard_marts(scored_run):
     assert all(row["psi"] == pytest.approx(0.0, abs=1e-9) for row in drift)
 
 
-def test_dashboard_totals_equal_the_same_figures_through_hiveserver2(dashboards):
-    from pyhive import hive as pyhive
-
+def test_dashboard_totals_equal_the_same_figures_through_hiveserver2(dashboards, scored_run):
     totals = api_summary(dashboards)
-    with pyhive.connect(host="127.0.0.1", port=int(ENV["BANKSEG_HIVE_PORT"]), database="bank", username="analyst") as connection:
+    with analyst_connection(scored_run[0]) as connection:
         cursor = connection.cursor()
         cursor.execute(
             f"SELECT sum(amount), count(*), count(DISTINCT customer_id) FROM bank.transactions WHERE txn_date <= '{RUN_DATE}'"
@@ -288,12 +293,10 @@ def test_every_dashboard_renders_with_data_and_no_console_errors(dashboards, tmp
         assert quality_page.tables["quality-runs"] == 5
 
 
-def hive_totals(where: str) -> tuple[float, int, int]:
+def hive_totals(data_dir: Path, where: str) -> tuple[float, int, int]:
     """Amount, transactions and distinct customers up to the run date, through HiveServer2."""
-    from pyhive import hive as pyhive
-
     segments = f"LEFT JOIN bank.customer_segments s ON s.customer_id = t.customer_id AND s.snapshot_date = '{RUN_DATE}'"
-    with pyhive.connect(host="127.0.0.1", port=int(ENV["BANKSEG_HIVE_PORT"]), database="bank", username="analyst") as connection:
+    with analyst_connection(data_dir) as connection:
         cursor = connection.cursor()
         cursor.execute(
             f"SELECT sum(t.amount), count(*), count(DISTINCT t.customer_id) FROM bank.v_transactions t {segments} "
@@ -331,7 +334,7 @@ FILTERS = {
 
 
 @pytest.mark.parametrize("filter_name", list(FILTERS))
-def test_a_filter_chosen_in_the_browser_redraws_the_page_with_the_figures_hive_gives(dashboards, filter_name):
+def test_a_filter_chosen_in_the_browser_redraws_the_page_with_the_figures_hive_gives(dashboards, scored_run, filter_name):
     from urllib.parse import unquote_plus
 
     from bankseg.dashboards import browser
@@ -348,8 +351,8 @@ def test_a_filter_chosen_in_the_browser_redraws_the_page_with_the_figures_hive_g
         page.wait_for_url(f"**/overview?{query}")
         after = browser.read(page, page.url, 200, errors)
     value = unquote_plus(query.split("=", 1)[1])
-    amount, transactions, customers = hive_totals(condition(value))
-    everyone = hive_totals("true")
+    amount, transactions, customers = hive_totals(scored_run[0], condition(value))
+    everyone = hive_totals(scored_run[0], "true")
     assert 0 < transactions < everyone[1], f"{filter_name}={value} should select some of the transactions"
     assert after.kpis["Total amount"] == fmt.inr(amount)
     assert after.kpis["Transactions"] == fmt.count(transactions)
@@ -436,6 +439,18 @@ def check_up_serves_the_dags_on_loopback(data_dir: Path, up: subprocess.Complete
     signed_in = urllib.request.Request(search, headers={"Authorization": "Basic " + base64.b64encode(f"admin:{mlflow_password}".encode()).decode()})
     with urllib.request.urlopen(signed_in, timeout=10) as models:
         assert [model["name"] for model in json.load(models)["registered_models"]] == ["bank_customer_segmentation"]
+    # HiveServer2 with the printed analyst login: the analysts' views, nothing without it.
+    from pyhive import hive as pyhive
+    from thrift.transport.TTransport import TTransportException
+
+    hive_password = re.search(r"HiveServer2 .*\n  login      analyst / (\S+)", up.stdout).group(1)
+    hive_port = int(ENV["BANKSEG_HIVE_PORT"])
+    with pyhive.connect(host="127.0.0.1", port=hive_port, auth="CUSTOM", username="analyst", password=hive_password) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT count(*) FROM bank.transactions")
+        assert cursor.fetchall() == [(GENERATED_ROWS,)]
+    with pytest.raises(TTransportException):
+        pyhive.connect(host="127.0.0.1", port=hive_port, auth="CUSTOM", username="analyst", password=hive_password + "x")
     for secret in (data_dir / "secrets").iterdir():
         assert secret.stat().st_mode & 0o077 == 0, f"{secret} is readable by others"
     generated = Path(DataLayout(str(data_dir)).airflow_home) / "simple_auth_manager_passwords.json.generated"

@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import pytest
 from conftest import is_loopback, listening_sockets
-from pyhive import hive
+from pyhive.exc import OperationalError
 from pyspark.sql import functions as F
+from thrift.transport.TTransport import TTransportException
 
 from bankseg import endpoints, environment, etl, services, synthetic, tracking
 from bankseg import hive as bankseg_hive
@@ -51,20 +52,32 @@ SPEND_VIEWS = [view for view in VIEWS if view.startswith("v_spend_by_")]
 class Server(NamedTuple):
     port: int
     env: dict[str, str]
+    layout: DataLayout
 
 
-def query(server: Server, sql: str) -> list[tuple]:
-    """What an analyst's PyHive session gets."""
-    with hive.connect(host=endpoints.HIVE_HOST, port=server.port, database="bank", username="analyst") as connection:
+def query(server: Server, sql: str, user: str = endpoints.HIVE_ANALYST_USER) -> list[tuple]:
+    """What a PyHive session of ``user`` gets: an analyst's unless the service user is named."""
+    with bankseg_hive.connect(server.layout, user, port=server.port) as connection:
         cursor = connection.cursor()
         cursor.execute(sql)
         return cursor.fetchall()
 
 
+def service_query(server: Server, sql: str) -> list[tuple]:
+    return query(server, sql, endpoints.HIVE_SERVICE_USER)
+
+
+def refusal(server: Server, sql: str, user: str = endpoints.HIVE_ANALYST_USER) -> str:
+    """The server's message when it refuses ``sql`` for ``user``; fails the test if it runs."""
+    with pytest.raises(OperationalError) as refused:
+        query(server, sql, user)
+    return refused.value.args[0].status.errorMessage
+
+
 def catalog_state(server: Server) -> dict:
     """The names of tables and views, and every table's partitions and row count."""
     return {
-        "names": sorted(row[1] for row in query(server, "SHOW TABLES IN bank")),
+        "names": sorted(row[1] for db in ("bank", "bank_restricted") for row in query(server, f"SHOW TABLES IN {db}")),
         "partitions": {table.name: registered_partitions(server, table) for table in TABLES},
         "rows": {table.name: registered_rows(server, table) for table in TABLES},
     }
@@ -75,7 +88,7 @@ def registered_partitions(server: Server, table: ExternalTable) -> list[str]:
 
 
 def registered_rows(server: Server, table: ExternalTable) -> int:
-    return query(server, f"SELECT count(*) FROM {table.qualified_name}")[0][0]
+    return service_query(server, f"SELECT count(*) FROM {table.qualified_name}")[0][0]
 
 
 def land(layout: DataLayout, lines: list[str]) -> None:
@@ -130,9 +143,9 @@ def hiveserver2(layout):
         services.ensure_hiveserver2(layout, env)
         print(f"HiveServer2 healthy after {time.monotonic() - started:.1f} s")
         try:
-            yield Server(endpoints.hive_port(), env)
+            yield Server(endpoints.hive_port(), env, layout)
         finally:
-            services.stop_service(services.hiveserver2_service(), layout)
+            services.stop_service(services.hiveserver2_service(layout), layout)
 
 
 @pytest.fixture(scope="module")
@@ -155,16 +168,18 @@ def test_hiveserver2_down_names_the_endpoint_and_what_to_do(layout, monkeypatch)
 
 
 def test_hiveserver2_listens_on_loopback_only(hiveserver2, layout):
-    pid = int(services.hiveserver2_service().pid_file(layout).read_text())
+    pid = int(services.hiveserver2_service(layout).pid_file(layout).read_text())
     sockets = listening_sockets(pid)
     assert hiveserver2.port in {port for _, port in sockets}
     assert all(is_loopback(address) for address, _ in sockets), sorted(sockets)
 
 
 def test_tables_views_and_the_run_partitions_are_registered(registered, hiveserver2, layout):
-    tables_and_views = sorted(row[1] for row in query(hiveserver2, "SHOW TABLES IN bank"))
-    assert tables_and_views == sorted([table.name for table in TABLES] + VIEWS)
+    # Analysts' database: views only, one per table under the table's name, then the summaries.
+    assert sorted(row[1] for row in query(hiveserver2, "SHOW TABLES IN bank")) == sorted(VIEWS)
     assert sorted(row[1] for row in query(hiveserver2, "SHOW VIEWS IN bank")) == sorted(VIEWS)
+    assert {table.name for table in TABLES} < set(VIEWS)
+    assert sorted(row[1] for row in query(hiveserver2, "SHOW TABLES IN bank_restricted")) == sorted(table.name for table in TABLES)
     for table in TABLES:
         assert list(Path(table.location(layout, RUN_DATE)).glob("*.parquet")), f"the jobs wrote nothing to {table.name}"
         # The .hql files declare exactly the columns and types the jobs write.
@@ -178,8 +193,8 @@ def test_tables_views_and_the_run_partitions_are_registered(registered, hiveserv
 
 
 def test_every_table_view_and_column_has_a_comment(registered, hiveserver2):
-    for name in [table.name for table in TABLES] + VIEWS:
-        rows = query(hiveserver2, f"DESCRIBE TABLE EXTENDED bank.{name}")
+    for name in [table.qualified_name for table in TABLES] + [f"bank.{view}" for view in VIEWS]:
+        rows = query(hiveserver2, f"DESCRIBE TABLE EXTENDED {name}")
         names = [row[0] for row in rows]
         columns = rows[: names.index("")] if "" in names else rows
         uncommented = [column for column, _, comment in columns if not column.startswith("#") and not comment]
@@ -190,6 +205,8 @@ def test_every_table_view_and_column_has_a_comment(registered, hiveserver2):
 def test_counts_equal_the_parquet_outputs(registered, hiveserver2, spark, layout):
     for table in TABLES:
         assert registered_rows(hiveserver2, table) == parquet_rows(spark, table, layout), table.name
+        # The analysts' view of the table has every row.
+        assert query(hiveserver2, f"SELECT count(*) FROM bank.{table.name}")[0][0] == parquet_rows(spark, table, layout), table.name
 
     expected = tuple(curated(spark, layout).agg(F.count("*"), F.sum("amount")).first())
     for view in SPEND_VIEWS:
@@ -206,10 +223,15 @@ def test_spend_by_city_answers_the_dashboard_question(registered, hiveserver2, s
     assert sorted(answer) == sorted(tuple(row) for row in by_city.collect())
 
 
-def test_views_show_age_bands_never_birth_dates(registered, hiveserver2, spark, layout):
+def test_views_show_age_bands_never_birth_dates_or_raw_locations(registered, hiveserver2, spark, layout):
+    # (dob_status says whether a birth date was usable, not what it is.)
+    personal = {"customer_dob", "customer_dob_raw", "age", "age_at_txn", "location_raw", "raw_record"}
     for view in VIEWS:
         columns = [row[0] for row in query(hiveserver2, f"DESCRIBE TABLE bank.{view}")]
-        assert not [c for c in columns if "dob" in c or "birth" in c or c in ("age", "age_at_txn")], view
+        assert not [c for c in columns if "birth" in c or c in personal], view
+    # The restricted tables have them, which is why analysts read the views.
+    restricted = {row[0] for table in TABLES for row in query(hiveserver2, f"DESCRIBE TABLE {table.qualified_name}")}
+    assert {"customer_dob", "age", "location_raw", "raw_record"} <= restricted
     # The view's age bands are the features job's, transaction by transaction.
     expected = curated(spark, layout).select("transaction_id", age_band(F.col("age_at_txn")))
     assert sorted(query(hiveserver2, "SELECT transaction_id, age_band FROM bank.v_transactions")) == sorted(
@@ -306,11 +328,11 @@ def test_a_new_parquet_column_is_added_without_losing_data(registered, hiveserve
 
     assert result["tables"]["customer_features"]["columns_added"] == ["loyalty_score"]
     assert result["tables"]["customer_features"]["partitions_added"] == [next_date]
-    scores_per_snapshot = "SELECT CAST(snapshot_date AS STRING), count(loyalty_score) FROM bank.customer_features"
-    counts = dict(query(hiveserver2, f"{scores_per_snapshot} GROUP BY snapshot_date"))
+    scores_per_snapshot = "SELECT CAST(snapshot_date AS STRING), count(loyalty_score) FROM bank_restricted.customer_features"
+    counts = dict(service_query(hiveserver2, f"{scores_per_snapshot} GROUP BY snapshot_date"))
     assert counts == {RUN_DATE: 0, next_date: snapshot.count()}
     assert query(hiveserver2, "SELECT count(*) FROM bank.customer_features")[0][0] == earlier_rows + snapshot.count()
-    comments = {row[0]: row[2] for row in query(hiveserver2, "DESCRIBE TABLE bank.customer_features")}
+    comments = {row[0]: row[2] for row in query(hiveserver2, "DESCRIBE TABLE bank_restricted.customer_features")}
     assert comments["loyalty_score"] == f"Added from the Parquet files of {next_date}"
 
 
@@ -321,7 +343,7 @@ def test_a_changed_column_type_is_refused_and_nothing_of_the_date_registered(reg
     try:
         with pytest.raises(HiveRegistrationError, match="frequency is bigint in the table but string in the files"):
             register_run(bad_date, layout)
-        partitions = [row[0] for row in query(hiveserver2, "SHOW PARTITIONS bank.customer_features")]
+        partitions = [row[0] for row in query(hiveserver2, "SHOW PARTITIONS bank_restricted.customer_features")]
         assert f"snapshot_date={bad_date}" not in partitions
     finally:
         shutil.rmtree(layout.snapshot(bad_date).root)
@@ -335,9 +357,96 @@ def publish_copy_of_snapshot(layout: DataLayout, date: str, write_features) -> N
     write_features(str(target / "customer_features"))
 
 
+# ---------------------------------------------------------------- logins and what each user may run
+
+
+@pytest.mark.parametrize(
+    "user, password",
+    [("analyst", "wrong"), ("bankseg", "wrong"), ("someone", "anything"), ("analyst", "")],
+)
+def test_a_client_without_a_valid_login_is_refused(registered, hiveserver2, user, password):
+    from pyhive import hive as pyhive
+
+    with pytest.raises(TTransportException):
+        pyhive.connect(host=endpoints.HIVE_HOST, port=hiveserver2.port, auth="CUSTOM", username=user, password=password)
+
+
+def test_a_client_with_no_authentication_is_refused(registered, hiveserver2):
+    from pyhive import hive as pyhive
+
+    with pytest.raises(TTransportException):  # auth NONE sends any user with the password "x"
+        pyhive.connect(host=endpoints.HIVE_HOST, port=hiveserver2.port, username="analyst")
+
+
+def test_the_users_file_holds_hashes_only_its_owner_can_read(registered, hiveserver2, layout):
+    from bankseg import credentials
+
+    users = credentials.secrets_folder(layout) / "hiveserver2_users"
+    assert users.stat().st_mode & 0o077 == 0
+    text = users.read_text()
+    assert [line.split(":")[0] for line in text.splitlines()] == ["bankseg", "analyst"]
+    for user in ("bankseg", "analyst"):
+        assert credentials.hive_password(layout, user) not in text
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE bank.copied AS SELECT * FROM bank.transactions",
+        "DROP VIEW bank.v_spend_by_city",
+        "CREATE OR REPLACE TEMPORARY VIEW mine AS SELECT 1",
+        "ALTER TABLE bank_restricted.transactions DROP IF EXISTS PARTITION (ingest_date='2016-10-21')",
+        "INSERT INTO bank_restricted.segment_profiles SELECT * FROM bank_restricted.segment_profiles",
+        "CREATE TABLE bank.files (line STRING) USING text LOCATION '/'",
+        "CACHE TABLE bank.transactions",
+        "RESET",
+    ],
+)
+def test_analysts_may_only_read(registered, hiveserver2, statement):
+    assert "may only read" in refusal(hiveserver2, statement)
+
+
+def test_analysts_may_browse_the_catalog(registered, hiveserver2):
+    assert query(hiveserver2, "SHOW DATABASES") == [("bank",), ("bank_restricted",), ("default",)]
+    assert query(hiveserver2, "DESCRIBE bank.transactions")
+    assert query(hiveserver2, "SET spark.sql.session.timeZone") == [("spark.sql.session.timeZone", "Asia/Kolkata")]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT customer_id, customer_dob FROM bank_restricted.transactions",
+        "SELECT count(*) FROM bank.transactions WHERE customer_id IN (SELECT customer_id FROM bank_restricted.customer_features WHERE age > 60)",
+        "WITH people AS (SELECT customer_dob FROM bank_restricted.customer_features) SELECT min(customer_dob) FROM people",
+        "SELECT t.amount FROM bank.transactions t JOIN bank_restricted.quarantine q ON q.transaction_id_raw = t.transaction_id",
+    ],
+)
+def test_analysts_read_the_restricted_database_only_through_the_views(registered, hiveserver2, statement):
+    assert "may not read database bank_restricted" in refusal(hiveserver2, statement)
+
+
+def test_the_service_user_reads_the_restricted_tables(registered, hiveserver2):
+    (births,) = service_query(hiveserver2, "SELECT count(customer_dob) FROM bank_restricted.customer_features")[0]
+    assert births > 0  # the generator's birth dates are mostly valid
+
+
+@pytest.mark.parametrize("user", ["analyst", "bankseg"])
+def test_nobody_reads_files_by_path_or_loads_code_into_the_server(registered, hiveserver2, layout, user):
+    from bankseg import credentials
+
+    secret = credentials.hive_password_file(layout, "bankseg")
+    # With file queries on (Spark's default), this would return the password; off, it names no table.
+    assert "TABLE_OR_VIEW_NOT_FOUND" in refusal(hiveserver2, f"SELECT * FROM text.`{secret}`", user)
+    assert "file queries are disabled" in refusal(hiveserver2, "SET spark.sql.runSQLOnFiles=true", user)
+    jar = next(Path(endpoints.spark_home(), "jars").glob("commons-io-*.jar"))
+    assert "loading code into the server" in refusal(hiveserver2, f"ADD JAR {jar}", user)
+    assert "loading code into the server" in refusal(hiveserver2, f"CREATE FUNCTION bank.f AS 'org.example.F' USING JAR '{jar}'", user)
+    assert "calling Java methods from SQL" in refusal(hiveserver2, "SELECT reflect('java.lang.System', 'getenv', 'HOME')", user)
+
+
 def test_tables_survive_a_restart(registered, hiveserver2, layout):
     before = catalog_state(hiveserver2)
-    assert services.stop_service(services.hiveserver2_service(), layout)
+    assert services.stop_service(services.hiveserver2_service(layout), layout)
     started = time.monotonic()
     services.ensure_hiveserver2(layout, hiveserver2.env)
     print(f"HiveServer2 restarted in {time.monotonic() - started:.1f} s")

@@ -16,7 +16,7 @@ time zone and shuffle settings stay the same in both places. Two things differ:
   read, rather than onto the command line. On the first start DataNucleus creates the metastore's
   tables (datanucleus.schema.autoCreateAll): the pyspark wheel has no Hive schematool.
   The JDBC driver is Debian's libpostgresql-jdbc-java (/usr/share/java/postgresql.jar), put on
-  the driver's class path.
+  the driver's class path beside the login and session guard classes.
 * the listening address: every interface of the container, since clients come from the other
   containers and through the port published on the host's loopback.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from bankseg.endpoints import DEFAULT_HIVE_PORT
-from bankseg.hiveserver2 import thrift_server_command
+from bankseg.hiveserver2 import server_classes, server_env, thrift_server_command
 from bankseg.layout import DataLayout
 
 POSTGRES_JDBC_JAR = "/usr/share/java/postgresql.jar"
@@ -65,10 +65,10 @@ def hive_site_xml(settings: dict[str, str]) -> str:
     return f'<?xml version="1.0"?>\n<configuration>\n{properties}</configuration>\n'
 
 
-def server_command(layout: DataLayout, port: int = DEFAULT_HIVE_PORT) -> list[str]:
+def server_command(layout: DataLayout, class_path: tuple[str, ...], port: int = DEFAULT_HIVE_PORT) -> list[str]:
     """The embedded default's command without its Derby metastore, listening on all interfaces,
-    with the Postgres JDBC driver on the class path."""
-    base = thrift_server_command(layout, port)
+    with the Postgres JDBC driver on the class path after ``class_path``."""
+    base = thrift_server_command(layout, port, (*class_path, POSTGRES_JDBC_JAR))
     *options, resource = base
     command: list[str] = []
     found = set()
@@ -92,7 +92,7 @@ def server_command(layout: DataLayout, port: int = DEFAULT_HIVE_PORT) -> list[st
     if missing:
         # bankseg.hiveserver2 changed how it sets these: fail here rather than start on Derby or loopback.
         raise RuntimeError(f"bankseg.hiveserver2.thrift_server_command no longer sets {sorted(missing)}: update {__file__}")
-    return [*command, "--driver-class-path", POSTGRES_JDBC_JAR, resource]
+    return [*command, resource]
 
 
 def main() -> None:
@@ -102,10 +102,10 @@ def main() -> None:
     hive_site = CONF_DIR / "hive-site.xml"
     hive_site.touch(mode=0o600)
     hive_site.write_text(hive_site_xml(metastore_settings(dict(os.environ))))
-    command = server_command(layout)
+    command = server_command(layout, (str(server_classes(layout)),))
     print("starting HiveServer2:", " ".join(command), file=sys.stderr, flush=True)
     # exec: the server becomes this container's main process and receives its stop signal.
-    os.execve(command[0], command, {**os.environ, "SPARK_CONF_DIR": str(CONF_DIR)})
+    os.execve(command[0], command, {**os.environ, **server_env(layout), "SPARK_CONF_DIR": str(CONF_DIR)})
 
 
 if __name__ == "__main__":

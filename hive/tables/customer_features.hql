@@ -1,6 +1,6 @@
 -- Customer features, written by jobs/customer_snapshot.py: one row per customer and snapshot date.
 -- ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql for why the DDL is Spark SQL.
-CREATE TABLE IF NOT EXISTS bank.customer_features (
+CREATE TABLE IF NOT EXISTS bank_restricted.customer_features (
   customer_id       STRING        COMMENT 'CustomerID as in the file',
   recency_days      INT           COMMENT 'Days from the last transaction to the snapshot date',
   frequency         BIGINT        COMMENT 'Number of transactions up to the snapshot date',

@@ -1,6 +1,6 @@
 -- Customer segments, written by jobs/customer_snapshot.py: the champion model's segment per customer and snapshot date.
 -- ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql for why the DDL is Spark SQL.
-CREATE TABLE IF NOT EXISTS bank.customer_segments (
+CREATE TABLE IF NOT EXISTS bank_restricted.customer_segments (
   customer_id   STRING COMMENT 'CustomerID as in the file',
   segment_id    INT    COMMENT 'Stable segment id: kept across retrains for segments that continue',
   segment_name  STRING COMMENT 'Human-readable segment name derived from its profile',

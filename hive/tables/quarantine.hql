@@ -1,7 +1,7 @@
 -- Quarantined rows, written by the batch step of jobs/daily_pipeline.py: every input row that could not be used,
 -- as text, with the reason. ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql
 -- for why the DDL is Spark SQL (USING parquet).
-CREATE TABLE IF NOT EXISTS bank.quarantine (
+CREATE TABLE IF NOT EXISTS bank_restricted.quarantine (
   transaction_id_raw   STRING COMMENT 'TransactionID as in the file',
   customer_id_raw      STRING COMMENT 'CustomerID as in the file',
   customer_dob_raw     STRING COMMENT 'CustomerDOB as in the file',

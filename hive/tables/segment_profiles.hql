@@ -1,6 +1,6 @@
 -- Segment profiles, written by jobs/customer_snapshot.py: one row per segment and snapshot date.
 -- ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql for why the DDL is Spark SQL.
-CREATE TABLE IF NOT EXISTS bank.segment_profiles (
+CREATE TABLE IF NOT EXISTS bank_restricted.segment_profiles (
   segment_id          INT    COMMENT 'Stable segment id',
   segment_name        STRING COMMENT 'Human-readable segment name',
   segment_description STRING COMMENT 'The profile the name was derived from, in words and INR',

@@ -4,7 +4,7 @@
 -- column would shift the wall-clock bank times by the time zone of the server. LOCATION makes the
 -- table external: dropping it leaves the data alone. ${hivevar:location} is the folder of the
 -- published batches; each partition is located in its batch's transactions folder (bankseg/hive.py).
-CREATE TABLE IF NOT EXISTS bank.transactions (
+CREATE TABLE IF NOT EXISTS bank_restricted.transactions (
   transaction_id  STRING        COMMENT 'TransactionID as in the file (T<n>), unique across batches',
   customer_id     STRING        COMMENT 'CustomerID as in the file (C<digits>)',
   txn_ts          TIMESTAMP_NTZ COMMENT 'Transaction date and time as wall-clock bank time (India), no time zone',

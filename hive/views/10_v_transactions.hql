@@ -45,4 +45,4 @@ AS SELECT
   END AS age_band,
   gender,
   city
-FROM bank.transactions;
+FROM bank_restricted.transactions;

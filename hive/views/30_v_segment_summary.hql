@@ -23,5 +23,5 @@ AS SELECT
   segment_id, segment_name, customers, share, median_balance, median_spend, mean_frequency,
   median_recency_days, top_age_band, top_city, distinctive_city, distinctive_city_lift, distinctive_age_band,
   distinctive_age_band_lift, segment_description, model_version, snapshot_date
-FROM bank.segment_profiles
-WHERE snapshot_date = (SELECT max(snapshot_date) FROM bank.segment_profiles);
+FROM bank_restricted.segment_profiles
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM bank_restricted.segment_profiles);
