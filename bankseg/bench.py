@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ from bankseg.layout import DataLayout
 from bankseg.model_spec import INPUT_COLUMNS
 
 STAGES = (
-    "generate", "pipeline", "train", "dag", "training-dag", "dag-scored", "serve", "hive", "dashboards", "history",
+    "generate", "pipeline", "train", "dag", "training-dag", "dag-scored", "serve", "hive", "dashboards", "load", "history",
 )
 # Whole DAG runs; each also reports its tasks' own times.
 DAG_STAGES = {"dag": DAILY_DAG_ID, "training-dag": TRAINING_DAG_ID, "dag-scored": DAILY_DAG_ID}
@@ -53,6 +54,9 @@ HIVE_QUERIES = {
     "hive query: segment summary": "SELECT * FROM bank.v_segment_summary ORDER BY segment_id",
 }
 SERVED_REQUESTS = 200
+# The load stage: analysts at once on HiveServer2, readers at once on the dashboards.
+LOAD_ANALYSTS = 8
+LOAD_READERS = 20
 # A dashboard page, fully drawn in the browser, at the default data set size.
 DASHBOARD_TARGET_SECONDS = 2.0
 
@@ -140,6 +144,8 @@ def run_benchmark(rows: int, stages: list[str], data_dir: Path, master: str) -> 
         results += measure_hive(layout, env)
     if "dashboards" in stages:
         results += measure_dashboards(layout, data_dir / "screenshots")
+    if "load" in stages:
+        results += measure_load(layout, env)
     if "history" in stages:
         results += measure_history(data_dir / "history", rows, master)
     return results
@@ -234,10 +240,9 @@ def measure_serving(layout: DataLayout, env: dict[str, str]) -> Measurement:
     return Measurement(f"{len(latencies)} served predictions, one customer each: p50 {p50:.1f} ms, p95 {p95:.1f} ms", wall, peak / 2**20)
 
 
-def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measurement]:
-    """Each dashboard page in headless Chromium: median of 3 loads to a fully drawn page (the
-    server's first load of the snapshot is done before timing), and the server's peak memory."""
-    from bankseg.dashboards import browser, pages
+@contextlib.contextmanager
+def dashboards_server(layout: DataLayout) -> Iterator[tuple[str, int]]:
+    """The standalone dashboards on a free port while the block runs: their base URL and PID."""
     from bankseg.standalone_cluster import free_port
 
     port = free_port()
@@ -252,19 +257,65 @@ def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measuremen
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the dashboards did not start")
             time.sleep(0.5)
+        yield base_url, server.pid
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def measure_dashboards(layout: DataLayout, screenshots: Path) -> list[Measurement]:
+    """Each dashboard page in headless Chromium: median of 3 loads to a fully drawn page (the
+    server's first load of the snapshot is done before timing), and the server's peak memory."""
+    from bankseg.dashboards import browser, pages
+
+    with dashboards_server(layout) as (base_url, pid):
         started = time.monotonic()
         services.http_answers(base_url + "overview", accepts=lambda _: True)  # loads the snapshot's marts
         results = [Measurement("dashboards: first page after start (loads the marts)", time.monotonic() - started, 0)]
         titles = {slug: title for slug, (title, _) in pages.DASHBOARDS.items()} | {"quality": "Data quality"}
         timings = browser.time_pages(base_url, list(titles), screenshots)
-        peak = tree_rss(psutil.Process(server.pid)) / 2**20
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        peak = tree_rss(psutil.Process(pid)) / 2**20
     return results + [
         Measurement(f"dashboard page: {titles[slug]} (target < {DASHBOARD_TARGET_SECONDS:g} s: "
                     f"{'met' if seconds < DASHBOARD_TARGET_SECONDS else 'MISSED'})", seconds, peak)
         for slug, seconds in timings.items()
+    ]
+
+
+def measure_load(layout: DataLayout, env: dict[str, str]) -> list[Measurement]:
+    """8 analysts run the analysts' first queries over HiveServer2 while the run registers its tables
+    again (at least 30 s), then 20 readers load every dashboard page at once. Each row's seconds are
+    the p95 latency; its name says how many requests ran and how many failed."""
+    from bankseg import hive, load
+    from bankseg.dashboards import pages
+
+    results = []
+    with hiveserver2_running(layout, env) as hive_env:
+        port = int(hive_env[endpoints.HIVE_PORT_ENV])
+        hive.register_run(DEFAULT_RUN_DATE, layout)  # the views exist before the analysts arrive
+        registered = threading.Event()
+
+        def register() -> None:
+            try:
+                hive.register_run(DEFAULT_RUN_DATE, layout)
+            finally:
+                registered.set()
+
+        registration = threading.Thread(target=register)
+        with load.analyst_sessions(layout, port, list(HIVE_QUERIES.values())) as query:
+            registration.start()
+            results.append(load.run_users(f"{LOAD_ANALYSTS} analysts during registration", LOAD_ANALYSTS, query, registered.is_set, min_seconds=30))
+        registration.join()
+    with dashboards_server(layout) as (base_url, _):
+        services.http_answers(base_url + "overview", accepts=lambda _: True)  # loads the snapshot's marts
+        paths = [*pages.DASHBOARDS, "quality"]
+        results.append(load.run_users(f"{LOAD_READERS} dashboard readers", LOAD_READERS, load.dashboard_pages(base_url, paths),
+                                      until=lambda: False, max_seconds=60, max_requests_per_user=3 * len(paths)))
+    for result in results:
+        print(result.summary(), flush=True)
+    return [
+        Measurement(f"load: {r.name}, p95 ({r.requests:,} requests, {len(r.errors)} errors, p50 {r.percentile(0.5):.2f} s)", r.percentile(0.95), 0)
+        for r in results
     ]
 
 

@@ -204,6 +204,33 @@ def test_a_day_with_nothing_landed_is_skipped_not_failed(first_run):
     assert not Path(layout.run_record("2016-10-20", "etl_transactions")).exists()
 
 
+def test_register_hive_with_hiveserver2_down_fails_naming_it_and_loses_nothing(first_run, monkeypatch):
+    """HiveServer2 stopped in the middle of the platform's life: the task fails (its retries would
+    follow) with the endpoint and what to do; once the server is back the same task registers."""
+    data_dir, _ = first_run
+    layout = DataLayout(str(data_dir))
+    for port in ("BANKSEG_AIRFLOW_PORT", "BANKSEG_HIVE_PORT", "BANKSEG_MLFLOW_PORT"):
+        monkeypatch.setenv(port, ENV[port])  # the module's services, not the default ports
+    env = environment.platform_env(layout)
+    published = pq.ParquetDataset(layout.batch(RUN_DATE).transactions).read().sort_by("transaction_id")
+    assert services.stop_service(services.hiveserver2_service(layout), layout)
+    try:
+        down = bankseg_cli(data_dir, "airflow", "tasks", "test", "bank_segmentation_daily", "register_hive", RUN_DATE)
+    finally:
+        services.ensure_hiveserver2(layout, env)
+    assert down.returncode != 0
+    output = down.stdout + down.stderr
+    assert f"HiveServer2 at 127.0.0.1:{ENV['BANKSEG_HIVE_PORT']} (Airflow connection hiveserver2_default) is unreachable" in output
+    assert "Start it with `make up`" in output
+    back = bankseg_cli(data_dir, "airflow", "tasks", "test", "bank_segmentation_daily", "register_hive", RUN_DATE)
+    assert back.returncode == 0, back.stdout[-3000:] + back.stderr[-3000:]
+    assert pq.ParquetDataset(layout.batch(RUN_DATE).transactions).read().sort_by("transaction_id").equals(published)
+    with analyst_connection(data_dir) as connection:
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT count(*) FROM bank.transactions WHERE ingest_date = '{RUN_DATE}'")
+        assert cursor.fetchall() == [(GENERATED_ROWS,)]
+
+
 # ---------------------------------------------------------------- the dashboards, in a real browser
 
 
@@ -291,6 +318,18 @@ def test_every_dashboard_renders_with_data_and_no_console_errors(dashboards, tmp
         assert quality_page.status == 200 and quality_page.console_errors == []
         # The published day's three gates, and the broken next day's raw and curated ones (it stopped there).
         assert quality_page.tables["quality-runs"] == 5
+
+
+def test_twenty_readers_load_every_dashboard_at_once_without_an_error(dashboards):
+    from bankseg import load
+    from bankseg.dashboards import pages
+
+    paths = [*pages.DASHBOARDS, "quality"]
+    result = load.run_users("readers", 20, load.dashboard_pages(dashboards, paths), until=lambda: False,
+                            max_seconds=120, max_requests_per_user=len(paths))
+    print(result.summary())
+    assert result.errors == []
+    assert result.requests == 20 * len(paths)
 
 
 def hive_totals(data_dir: Path, where: str) -> tuple[float, int, int]:

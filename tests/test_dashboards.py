@@ -218,6 +218,17 @@ def test_data_docs_are_served_from_their_folder_only_and_load_nothing_from_outsi
         assert answer.status_code == 404 and "not for the web" not in answer.text
 
 
+def test_every_page_forbids_inline_scripts_and_anything_from_elsewhere(client):
+    for path in [*(f"/bankseg/{slug}" for slug in pages.DASHBOARDS), "/bankseg/", "/bankseg/quality", "/bankseg/api/summary", "/bankseg/nosuch"]:
+        policy = dict(
+            directive.strip().split(" ", 1) for directive in client.get(path).headers["content-security-policy"].split(";")
+        )
+        assert policy["default-src"] == "'none'" and policy["script-src"] == "'self'", path
+        assert "unsafe-inline" not in policy["style-src"] and policy["frame-ancestors"] == "'self'", path
+    # The browser tests (test_daily_dag_e2e.py) render every page under this policy: a violation
+    # would be a console error there.
+
+
 def test_the_standalone_server_answers_only_for_its_own_host_names(tmp_path):
     guarded = TestClient(standalone_app(DataLayout(str(tmp_path)), trusted_hosts=["127.0.0.1", "localhost"]), base_url="http://127.0.0.1")
     assert guarded.get("/bankseg/static/dashboard.css").status_code == 200

@@ -35,6 +35,13 @@ def data_docs_root(layout: DataLayout) -> Path:
 # Great Expectations' Data Docs pages link styles and scripts on public CDNs: the browser may load
 # nothing from outside this server (the machines running it have no internet, and should not try).
 DATA_DOCS_POLICY = "default-src 'self' 'unsafe-inline' data:"
+# Every other answer: the pages' own script and stylesheet only, no inline script and nothing from
+# elsewhere, so a value that slipped past escaping still could not run. Charts size themselves with
+# a style attribute (style-src-attr); the Airflow UI shows the pages in a frame of its own origin.
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
+)
 
 
 def create_app(layout: DataLayout | None = None, dependencies: Sequence[Depends] = ()) -> FastAPI:
@@ -45,6 +52,12 @@ def create_app(layout: DataLayout | None = None, dependencies: Sequence[Depends]
     templates = Environment(loader=FileSystemLoader(PACKAGE / "templates"), autoescape=select_autoescape(["html"]))
     app = FastAPI(title="bankseg dashboards", docs_url=None, redoc_url=None, openapi_url=None, dependencies=list(dependencies))
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
+
+    @app.middleware("http")
+    async def content_security_policy(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)  # Data Docs set their own
+        return response
 
     def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
         query = f"?{request.url.query}" if request.url.query else ""
