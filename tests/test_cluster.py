@@ -1,13 +1,15 @@
 """The DAGs' Spark applications on a real standalone cluster (spark://) give exactly the local results.
 
-Both sides run the applications of a first `make run` (the day, the training, the day scored) with
-the command lines ``SparkSubmitOperator`` runs (``bankseg.pipeline``); the Airflow side of the same
-path runs end to end in test_daily_dag_e2e.py, and test_airflow_sends_the_jobs_to_the_configured_master
+Both sides run the applications of a first `make run` (the day, the training, the day scored): on
+the cluster with the command lines ``SparkSubmitOperator`` runs (``bankseg.pipeline``), locally the
+same jobs with the same arguments on the tests' local[2] session. The Airflow side of the same path
+runs end to end in test_daily_dag_e2e.py, and test_airflow_sends_the_jobs_to_the_configured_master
 checks that Airflow hands these lines to the configured master.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 from pathlib import Path
@@ -15,11 +17,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from bankseg import environment, pipeline, synthetic
+from bankseg import environment, pipeline, synthetic, training_parameters
 from bankseg.cli import stage_landing_file
 from bankseg.layout import DataLayout
 from bankseg.run_records import read_run_record
 from bankseg.standalone_cluster import StandaloneCluster
+from jobs import daily_pipeline, train_segmentation
 
 pytestmark = [pytest.mark.cluster, pytest.mark.spark]
 
@@ -33,10 +36,15 @@ MAKE_RUN_APPLICATIONS = (
 )
 
 
-def run_applications(data_dir: Path, input_file: Path, master: str, monkeypatch) -> None:
-    """Land the file, then submit each application of a first `make run` to ``master``."""
+def land(data_dir: Path, input_file: Path) -> DataLayout:
     layout = DataLayout(str(data_dir))
     stage_landing_file(layout, RUN_DATE, input_file, rows=0, seed=0)
+    return layout
+
+
+def run_applications_on(master: str, data_dir: Path, input_file: Path, monkeypatch) -> None:
+    """Land the file, then submit each application of a first `make run` to ``master``."""
+    layout = land(data_dir, input_file)
     # Executors must fit the test worker's memory, or the jobs wait for resources forever; the
     # spark-submit lines read the setting, as the DAGs' do, when they are built.
     monkeypatch.setenv("BANKSEG_SPARK_EXECUTOR_MEMORY", "1g")
@@ -45,6 +53,21 @@ def run_applications(data_dir: Path, input_file: Path, master: str, monkeypatch)
         command = [*pipeline.spark_submit_command(job_name, RUN_DATE, str(data_dir), master), *job_args]
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def run_applications_in_session(spark, data_dir: Path, input_file: Path) -> None:
+    """The same applications with the same arguments, on the tests' local[2] session: each job's
+    ``run`` with what its ``main`` parses from those arguments (the spark-submit path of local[*]
+    runs end to end in test_daily_dag_e2e.py)."""
+    layout = land(data_dir, input_file)
+    for job_name, job_args in MAKE_RUN_APPLICATIONS:
+        if job_name == "daily_pipeline":
+            chosen = daily_pipeline.steps(job_args[1]) if job_args else daily_pipeline.STEPS
+            daily_pipeline.run(spark, layout, RUN_DATE, chosen)
+        else:
+            parser = argparse.ArgumentParser()
+            training_parameters.add_arguments(parser)
+            train_segmentation.run(spark, layout, RUN_DATE, training_parameters.from_arguments(parser.parse_args(job_args)))
 
 
 def test_airflow_sends_the_jobs_to_the_configured_master(tmp_path, monkeypatch):
@@ -62,7 +85,7 @@ def table(path: str, sort_key: str) -> list[dict]:
 
 
 @pytest.mark.timeout(1500)
-def test_cluster_results_equal_local_results(tmp_path, monkeypatch):
+def test_cluster_results_equal_local_results(spark, tmp_path, monkeypatch):
     input_file = tmp_path / "bank_transactions.csv"
     synthetic.generate_csv(input_file, rows=20_000, seed=11)
     with input_file.open("a") as handle:  # rows for the quarantine, so it is compared too
@@ -70,12 +93,12 @@ def test_cluster_results_equal_local_results(tmp_path, monkeypatch):
         handle.write("T9000002,C9000002,5/5/85,M,DELHI,100.00,2/8/16\n")
 
     with StandaloneCluster(tmp_path / "cluster", workers=1, worker_cores=2, worker_memory="1g") as cluster:
-        run_applications(tmp_path / "on_cluster", input_file, cluster.master_url, monkeypatch)
+        run_applications_on(cluster.master_url, tmp_path / "on_cluster", input_file, monkeypatch)
         finished = [app["name"] for app in sorted(cluster.master_state()["completedapps"], key=lambda app: app["starttime"])]
     # Every application ran on the cluster (named by the job's session).
     assert [name.split("-")[1] for name in finished] == [job for job, _ in MAKE_RUN_APPLICATIONS], finished
 
-    run_applications(tmp_path / "local", input_file, "local[2]", monkeypatch)
+    run_applications_in_session(spark, tmp_path / "local", input_file)
 
     on_cluster, local = DataLayout(str(tmp_path / "on_cluster")), DataLayout(str(tmp_path / "local"))
     # (The activity marts key customers with each data directory's own secret, so they differ by design.)
