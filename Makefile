@@ -28,11 +28,13 @@ help:
 	@echo "make serve  serve the champion model on 127.0.0.1:5001 (mlflow models serve)"
 	@echo "variables   DATA_DIR=$(DATA_DIR) ROWS=$(ROWS) RUN_DATE=$(RUN_DATE) INPUT=$(INPUT)"
 
-# uv comes from PyPI through pip; everything else from uv.lock.
-$(VENV)/.installed: pyproject.toml uv.lock
+# uv comes from PyPI through pip; everything else from uv.lock. --compile-bytecode writes every
+# package's .pyc once, at install: a process that may not write them (PYTHONDONTWRITEBYTECODE, a
+# read-only install) would otherwise compile Airflow, Spark and MLflow from source at each start.
+$(VENV)/.installed: pyproject.toml uv.lock Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "bankseg needs Python 3.11 (set PYTHON=python3.11)")'
 	@test -x $(UV) || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet uv; }
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: $(VENV)/.installed
