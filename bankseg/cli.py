@@ -74,10 +74,14 @@ def command_run(args: argparse.Namespace) -> None:
     staged = stage_landing_file(layout, args.run_date, args.input, args.rows, args.seed)
     print(f"landing file for {args.run_date}: {staged}")
     env = environment.platform_env(layout)
-    airflow_cli.migrate_airflow_db(env)
+    # HiveServer2, which the DAG's registration task needs, starts while Airflow's database migrates.
     started = time.monotonic()
-    pid = services.ensure_hiveserver2(layout, env)
-    print(f"HiveServer2 {endpoints.hive_jdbc_url()} up after {time.monotonic() - started:.0f} s (pid {pid}; `make down` stops it)")
+    hiveserver2 = services.hiveserver2_service(layout)
+    launched = services.launch_unless_running(hiveserver2, layout, env)
+    airflow_cli.migrate_airflow_db(env)
+    pid = services.await_running(hiveserver2, layout, launched)
+    print(f"Airflow database migrated, HiveServer2 {endpoints.hive_jdbc_url()} up, after {time.monotonic() - started:.0f} s "
+          f"(pid {pid}; it stays up for analysts, `make down` stops it)")
     log_path = Path(layout.root) / "logs" / f"{DAILY_DAG_ID}_{args.run_date}.log"
     print(f"running {DAILY_DAG_ID} for {args.run_date} through Airflow (log: {log_path}) ...")
     started = time.monotonic()
@@ -148,16 +152,25 @@ def command_up(args: argparse.Namespace) -> None:
     layout = DataLayout(str(Path(args.data_dir).resolve()))
     environment.check_java()
     env = environment.platform_env(layout)
-    for service in services.platform_services(layout):
-        pid = services.running_pid(service, layout)
-        if pid is None:
-            print(f"starting {service.name} (log: {service.log_file(layout)}) ...")
-            started = time.monotonic()
-            pid = services.start_service(service, layout, env)
-            print(f"{service.name}: healthy after {time.monotonic() - started:.0f} s (pid {pid})")
-        else:
-            print(f"{service.name}: already running (pid {pid})")
-            services.wait_until_healthy(service, layout, timeout_seconds=60)
+    # Every stopped service starts at once, then each is awaited in turn. A platform half up is worse
+    # than none: if one fails, what this command started is stopped again.
+    platform = services.platform_services(layout)
+    launched: dict[str, subprocess.Popen | None] = {}
+    started = time.monotonic()
+    try:
+        for service in platform:
+            launched[service.name] = services.launch_unless_running(service, layout, env)
+            if launched[service.name] is not None:
+                print(f"starting {service.name} (log: {service.log_file(layout)}) ...")
+        for service in platform:
+            pid = services.await_running(service, layout, launched[service.name])
+            state = "already running" if launched[service.name] is None else f"healthy after {time.monotonic() - started:.0f} s"
+            print(f"{service.name}: {state} (pid {pid})")
+    except environment.PlatformError:
+        for service in platform:
+            if launched.get(service.name) is not None:
+                services.stop_service(service, layout)
+        raise
     password = airflow_cli.airflow_admin_password(env)
     print(f"\nAirflow UI   {endpoints.airflow_url()}")
     print(f"  login      {endpoints.AIRFLOW_ADMIN_USER} / {password}")

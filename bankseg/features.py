@@ -171,3 +171,19 @@ def features(state: DataFrame, snapshot_date: str) -> DataFrame:
         *[name for name in STATE_COLUMNS if name not in ("customer_id", "frequency", "first_txn_date", "last_txn_date",
                                                           "monetary_total", "monetary_max", "balance_latest", "gender", "city")],
     )
+
+
+def row_digest(features: DataFrame) -> Column:
+    """Each customer's features as ``id|recency|frequency|monetary_total|balance_latest``, hashed with
+    SHA-256: its first 60 bits. Their sum (``features_digest``) identifies a snapshot's features
+    whatever the order of rows or files."""
+    text = F.concat_ws(
+        "|", "customer_id", F.col("recency_days").cast("string"), F.col("frequency").cast("string"),
+        F.col("monetary_total").cast("string"), F.coalesce(F.col("balance_latest").cast("string"), F.lit("")),
+    )
+    return F.conv(F.substring(F.sha2(text, 256), 1, 15), 16, 10).cast("decimal(20,0)")
+
+
+def features_digest(summed_row_digests) -> str:
+    """The sum of ``row_digest`` over every customer, modulo 2**60, in 15 hex digits."""
+    return f"{int(summed_row_digests or 0) % (1 << 60):015x}"

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 SPARK_CONN_ID = "spark_default"
 # Emitted once a day's features passed their quality gate; starts the training DAG.
 CUSTOMER_FEATURES_ASSET = "bankseg_customer_features"
+# Airflow's run type of a run that an asset event started.
+ASSET_TRIGGERED_RUN = "asset_triggered"
 JOBS_DIR = REPOSITORY_ROOT / "jobs"
 
 
@@ -74,6 +76,23 @@ def spark_submit_command(job_name: str, run_date: str, data_dir: str, master: st
 
 def customer_features_asset_uri(layout: DataLayout | None = None) -> str:
     return f"file://{(layout or DataLayout.from_env()).snapshots}"
+
+
+def features_not_yet_trained(run_date: str, run_type: str, layout: DataLayout | None = None) -> bool:
+    """Whether the training run should go on. A run the features asset started stops when a registered
+    version was already trained on exactly those features (``make run`` trains on the day it ran, so the
+    scheduler of a later ``make up`` would train the same model again); a run by hand always trains."""
+    from bankseg import tracking
+
+    layout = layout or DataLayout.from_env()
+    snapshot = layout.latest_snapshot_date(run_date)
+    if run_type != ASSET_TRIGGERED_RUN or snapshot is None:  # no snapshot: the job says what to do
+        return True
+    version = tracking.version_trained_on(layout, snapshot)
+    if version is not None:
+        log.warning("model version %s was already trained on snapshot %s with the same batches: nothing new to train on. "
+                    "Trigger bank_segmentation_training by hand to train again.", version, snapshot)
+    return version is None
 
 
 def training_summary(run_date: str, layout: DataLayout | None = None) -> dict[str, Any]:

@@ -198,11 +198,9 @@ def port_in_use(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def start_service(service: Service, layout: DataLayout, env: dict[str, str], timeout_seconds: float = 240) -> int:
-    """Start the service in a session (process group) of its own, record its PID, wait until healthy.
-
-    A service that does not become healthy is stopped again, so a failed start leaves nothing running.
-    """
+def launch_service(service: Service, layout: DataLayout, env: dict[str, str]) -> subprocess.Popen:
+    """Start the service in a session (process group) of its own and record its PID; returns at once.
+    ``await_healthy`` waits for it, so several services can start side by side."""
     if running_pid(service, layout) is not None:
         raise PlatformError(f"{service.name} is already running (PID file {service.pid_file(layout)})")
     # Another program on the port would answer the health check in our place.
@@ -222,6 +220,12 @@ def start_service(service: Service, layout: DataLayout, env: dict[str, str], tim
     # Reap our child as soon as it exits: as a zombie it would keep its process group "alive" while
     # this process runs on (a failed start, `make run`, a test that stops what it started).
     threading.Thread(target=process.wait, daemon=True).start()
+    return process
+
+
+def await_healthy(service: Service, layout: DataLayout, process: subprocess.Popen, timeout_seconds: float = 240) -> int:
+    """Wait until the service ``launch_service`` started is healthy; one that does not become healthy
+    is stopped again, so a failed start leaves nothing running. Returns its PID."""
     try:
         wait_until_healthy(service, layout, timeout_seconds, process)
     except PlatformError:
@@ -230,18 +234,29 @@ def start_service(service: Service, layout: DataLayout, env: dict[str, str], tim
     return process.pid
 
 
-def ensure_hiveserver2(layout: DataLayout, env: dict[str, str]) -> int:
-    """HiveServer2 of this data directory, started unless it already runs; returns its PID.
+def start_service(service: Service, layout: DataLayout, env: dict[str, str], timeout_seconds: float = 240) -> int:
+    """Start the service and wait until it is healthy; returns its PID."""
+    return await_healthy(service, layout, launch_service(service, layout, env), timeout_seconds)
 
-    `make run` calls this before the DAG run, whose registration task needs it; it stays up for
-    analysts afterwards, until `make down`.
-    """
-    service = hiveserver2_service(layout)
-    pid = running_pid(service, layout)
-    if pid is None:
-        return start_service(service, layout, env)
+
+def launch_unless_running(service: Service, layout: DataLayout, env: dict[str, str]) -> subprocess.Popen | None:
+    """``launch_service`` unless the service already runs (then None); ``await_running`` follows."""
+    return None if running_pid(service, layout) is not None else launch_service(service, layout, env)
+
+
+def await_running(service: Service, layout: DataLayout, launched: subprocess.Popen | None) -> int:
+    """The PID of the service once healthy: the one just launched, or the one that already ran."""
+    if launched is not None:
+        return await_healthy(service, layout, launched)
     wait_until_healthy(service, layout, timeout_seconds=60)
-    return pid
+    return running_pid(service, layout)
+
+
+def ensure_hiveserver2(layout: DataLayout, env: dict[str, str]) -> int:
+    """HiveServer2 of this data directory, started unless it already runs; returns its PID once it
+    answers. It stays up for analysts afterwards, until `make down`."""
+    service = hiveserver2_service(layout)
+    return await_running(service, layout, launch_unless_running(service, layout, env))
 
 
 def wait_for_group_exit(pgid: int, timeout_seconds: float) -> bool:

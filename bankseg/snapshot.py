@@ -29,7 +29,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bankseg import credentials, marts, quality, scoring, tracking
-from bankseg.features import SORT_AGGREGATION, STATE_COLUMNS, TRANSACTION_COLUMNS, batch_state, features, fold
+from bankseg.features import (
+    SORT_AGGREGATION, STATE_COLUMNS, TRANSACTION_COLUMNS, batch_state, features, features_digest, fold, row_digest,
+)
 from bankseg.layout import DataLayout, Snapshot
 from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.publish import StagedUnit, read_manifest, unit_paths
@@ -169,7 +171,8 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
         needed = sorted({*quality.suite_columns("features"), *scoring.SCORING_INPUTS})
         staged_features = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
         with timed(phase_seconds, "read_staged"):
-            figures_row = staged_features.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions")).first()
+            figures_row = staged_features.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions"),
+                                              F.sum(row_digest(staged_features)).alias("digest")).first()
         # The gate runs beside the segments and marts; nothing is published before its verdict.
         gate = quality.validate_in_background(staged_features, layout, "features", run_date)
         with timed(phase_seconds, "segments_and_marts"):
@@ -182,7 +185,8 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
         if not report["success"]:
             rejected = quality.reject(report, unit, layout.rejected(JOB_NAME, run_date))
             return finish_record(record_path, {**record, "customers": customers, **rejected}, started)
-        figures = {"batches": plan.covered, "customers": customers, "transactions_used": int(figures_row["transactions"] or 0), **scored}
+        figures = {"batches": plan.covered, "customers": customers, "transactions_used": int(figures_row["transactions"] or 0),
+                   "features_digest": features_digest(figures_row["digest"]), **scored}
         with timed(phase_seconds, "publish"):
             manifest = unit.publish(figures)
     snapshot = layout.snapshot(run_date)

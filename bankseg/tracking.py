@@ -18,6 +18,10 @@ from bankseg.model_spec import CHAMPION_ALIAS, EXPERIMENT, REGISTERED_MODEL
 
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 PREVIOUS_CHAMPION_TAG = "previous_champion_version"
+# Tags every registered version with what it was trained on: the snapshot date, and the digest of
+# its features (``bankseg.features.features_digest``), which the snapshot's manifest records too.
+SNAPSHOT_DATE_TAG = "snapshot_date"
+FEATURES_DIGEST_TAG = "features_digest"
 MLFLOW_ADMIN_USER = "admin"
 
 
@@ -97,6 +101,21 @@ def champion_version(layout: DataLayout):
     return version
 
 
+def version_trained_on(layout: DataLayout, snapshot_date: str) -> str | None:
+    """The newest registered version trained on exactly the features the snapshot holds now (the same
+    digest), if any."""
+    from mlflow import MlflowClient
+
+    from bankseg.publish import read_manifest
+
+    digest = (read_manifest(Path(layout.snapshot(snapshot_date).root)) or {}).get("features_digest")
+    if digest is None:
+        return None
+    configure(layout)
+    versions = MlflowClient().search_model_versions(f"name = '{REGISTERED_MODEL}' and tags.{FEATURES_DIGEST_TAG} = '{digest}'")
+    return str(max(int(version.version) for version in versions)) if versions else None
+
+
 def model_parameters(layout: DataLayout, version: str):
     """A registered version's parameters (centroids, scaling, segments), read as data from its MLmodel
     file: nothing of the model is executed or unpickled."""
@@ -123,7 +142,7 @@ def model_history(layout: DataLayout) -> list[tuple]:
         # UTC wall-clock time, stored as TIMESTAMP_NTZ so no session or machine time zone shifts it.
         created = datetime.fromtimestamp(version.creation_timestamp / 1000, tz=timezone.utc).replace(tzinfo=None)
         rows.append((
-            str(version.version), created, version.tags.get("snapshot_date"), version.tags.get("quality_gates"),
+            str(version.version), created, version.tags.get(SNAPSHOT_DATE_TAG), version.tags.get("quality_gates"),
             CHAMPION_ALIAS in (version.aliases or []),
             *[metrics.get(name) for name in ("chosen_k", "silhouette", "stability_ari", "stability_ari_mean", "min_share", "customers")],
         ))

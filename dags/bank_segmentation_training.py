@@ -5,6 +5,10 @@ Segments customers from a features snapshot and tracks why the chosen model was 
 
 * **Trigger:** the asset `bankseg_customer_features`, emitted by the daily DAG once a day's features
   passed their quality gate; or by hand from the UI with the parameters below.
+* **Nothing new:** a run the asset started is skipped when a registered version was already trained on
+  exactly the snapshot's features (same date, same batches); `make run` trains on the day it runs, so
+  the scheduler of a later `make up` would otherwise train the same model again. A run by hand always
+  trains.
 * **Work:** one Spark job (`jobs/train_segmentation.py`, through `spark_default`). A seeded sample of
   `sample_customers` decides: KMeans and bisecting KMeans for every k of the range (scikit-learn),
   Ward agglomerative on an evaluation sample; exact silhouette, within-cluster cost,
@@ -50,6 +54,11 @@ with DAG(
     tags=["bankseg", "training", "spark", "mlflow"],
 ) as dag:
 
+    @task.short_circuit(retries=0)
+    def features_not_yet_trained(run_date: str, dag_run=None) -> bool:
+        # Airflow passes the run from the task's context.
+        return pipeline.features_not_yet_trained(run_date, dag_run.run_type)
+
     @task
     def report_training(run_date: str) -> dict:
         summary = pipeline.training_summary(run_date)
@@ -64,4 +73,4 @@ with DAG(
         retries=0,
         **pipeline.spark_submit_arguments("train_segmentation", RUN_DATE, DATA_DIR, training_parameters.job_arguments()),
     )
-    train >> report_training(RUN_DATE)
+    features_not_yet_trained(RUN_DATE) >> train >> report_training(RUN_DATE)

@@ -34,11 +34,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bankseg import tracking, training_parameters, training_report
 from bankseg.layout import DataLayout
+from bankseg.features import features_digest, row_digest
 from bankseg.model_spec import INPUT_COLUMNS, MODEL_INPUTS, REGISTERED_MODEL
 from bankseg.run_records import write_run_record
 from bankseg.segmentation import GateEvidence, Preprocessing, SegmentationParameters, name_segments, nearest, quality_gate_failures
@@ -77,15 +78,6 @@ class SnapshotStatistics:
     preprocessing: Preprocessing
 
 
-def digest_bits(features: DataFrame) -> Column:
-    """Each row as ``id|recency|frequency|monetary_total|balance_latest``, hashed with SHA-256: its first 60 bits."""
-    text = F.concat_ws(
-        "|", "customer_id", F.col("recency_days").cast("string"), F.col("frequency").cast("string"),
-        F.col("monetary_total").cast("string"), F.coalesce(F.col("balance_latest").cast("string"), F.lit("")),
-    )
-    return F.conv(F.substring(F.sha2(text, 256), 1, 15), 16, 10).cast("decimal(20,0)")
-
-
 def content_hash(features: DataFrame) -> str:
     """Order-independent digest of what the training reads: the row digests summed modulo 2**60, in 15 hex digits."""
     return snapshot_statistics(features).digest
@@ -96,7 +88,7 @@ def snapshot_statistics(features: DataFrame) -> SnapshotStatistics:
     preprocessing: the imputation median, then the means and standard deviations of the transformed
     inputs. An imputed input's moments come from its known values and the median that fills the
     rest: n * mean = sum(known) + missing * filled, and likewise for the squares."""
-    aggregates = [F.count("*").alias("customers"), F.sum(digest_bits(features)).alias("digest")]
+    aggregates = [F.count("*").alias("customers"), F.sum(row_digest(features)).alias("digest")]
     for spec in MODEL_INPUTS:
         value = F.col(spec.column).cast("double")
         value = F.log1p(value) if spec.log else value
@@ -120,7 +112,7 @@ def snapshot_statistics(features: DataFrame) -> SnapshotStatistics:
         means.append(mean)
         # A constant input (every customer alike) is left unscaled rather than divided by zero.
         stds.append(math.sqrt(max(squares / max(customers, 1) - mean * mean, 0.0)) or 1.0)
-    digest = f"{int(row['digest'] or 0) % (1 << 60):015x}"
+    digest = features_digest(row["digest"])
     return SnapshotStatistics(customers, digest, Preprocessing(medians=medians, means=means, stds=stds))
 
 
@@ -594,7 +586,8 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str, parameters: Trai
             version = log_model(model, example)
         client = MlflowClient()
         client.set_model_version_tag(REGISTERED_MODEL, version, "quality_gates", "passed" if not failures else "; ".join(failures))
-        client.set_model_version_tag(REGISTERED_MODEL, version, "snapshot_date", snapshot)
+        client.set_model_version_tag(REGISTERED_MODEL, version, tracking.SNAPSHOT_DATE_TAG, snapshot)
+        client.set_model_version_tag(REGISTERED_MODEL, version, tracking.FEATURES_DIGEST_TAG, digest)
         promoted = tracking.promote(layout, version) if not failures else None
         mlflow.set_tags({"model_version": version, "champion": str(not failures), "gate_failures": "; ".join(failures) or "none"})
 

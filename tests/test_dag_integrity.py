@@ -61,7 +61,7 @@ def test_house_rules(dagbag):
         for task in dag.tasks:
             # Checks and gates (the same data gives the same verdict), and training (a retry would
             # register the model twice), do not retry.
-            if task.task_id in ("landing_files_present", "train_segmentation") or task.task_id.startswith("validate_"):
+            if task.task_id in ("landing_files_present", "features_not_yet_trained", "train_segmentation") or task.task_id.startswith("validate_"):
                 assert task.retries == 0, f"{dag_id}.{task.task_id} retries={task.retries}"
             else:
                 assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
@@ -116,6 +116,8 @@ def test_training_dag_wiring(dagbag):
     assert isinstance(train, SparkSubmitOperator)
     assert Path(train.application) == REPOSITORY_ROOT / "jobs" / "train_segmentation.py"
     assert dag.get_task("report_training").upstream_task_ids == {"train_segmentation"}
+    # A run the asset started asks first whether those features were already trained on.
+    assert train.upstream_task_ids == {"features_not_yet_trained"}
     assert {name: dag.params[name] for name in ("k_min", "k_max", "chosen_k", "seed", "selection", "sample_customers")} == {
         "k_min": 2, "k_max": 10, "chosen_k": 6, "seed": 42, "selection": "chosen_k", "sample_customers": 200_000,
     }

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyarrow.parquet as pq
 import pytest
@@ -87,7 +87,7 @@ def test_run_prints_a_line_per_task_as_it_ends(first_run):
     tasks = [(fields[0], fields[1]) for fields in lines if len(fields) == 4]
     daily = ["landing_files_present", "daily_pipeline", "validate_raw", "validate_curated", "validate_features", "register_hive", "report_run"]
     # The daily DAG, the training DAG, then the daily DAG again to score the day with the new champion.
-    assert [task for task, _ in tasks] == [*daily, "train_segmentation", "report_training", *daily]
+    assert [task for task, _ in tasks] == [*daily, "features_not_yet_trained", "train_segmentation", "report_training", *daily]
     assert {state for _, state in tasks} == {"success"}
     recorded = read_run_record(DataLayout(str(data_dir)).run_record(RUN_DATE, "bank_segmentation_daily_tasks"))
     assert [task["task_id"] for task in recorded["tasks"]] == daily
@@ -441,6 +441,18 @@ def api(base_url: str, path: str, token: str | None = None, payload: dict | None
         return json.load(response)
 
 
+def asset_triggered_training_states(base_url: str, token: str) -> dict[str, str]:
+    """Task states of the first finished training run that the features asset started."""
+    runs_path = "/api/v2/dags/bank_segmentation_training/dagRuns"
+    deadline = time.monotonic() + 120
+    while not (finished := [run for run in api(base_url, runs_path, token)["dag_runs"]
+                            if run["run_type"] == "asset_triggered" and run["state"] in ("success", "failed")]):
+        assert time.monotonic() < deadline, "the features asset started no training run, or it did not finish"
+        time.sleep(2)
+    instances = api(base_url, f"{runs_path}/{quote(finished[0]['dag_run_id'], safe='')}/taskInstances", token)["task_instances"]
+    return {instance["task_id"]: instance["state"] for instance in instances}
+
+
 def check_up_serves_the_dags_on_loopback(data_dir: Path, up: subprocess.CompletedProcess) -> tuple[str, str]:
     """The printed login works, the DAGs are served without import errors, every socket of every
     service is on loopback, and a second `up` finds the first. Returns the Airflow URL and password."""
@@ -464,6 +476,12 @@ def check_up_serves_the_dags_on_loopback(data_dir: Path, up: subprocess.Complete
     assert [view["href"] for view in plugins["bankseg_dashboards"]["external_views"]] == ["/bankseg/"]
     with urllib.request.urlopen(base_url + "/bankseg/static/dashboard.css", timeout=10) as stylesheet:
         assert stylesheet.status == 200 and b".kpi" in stylesheet.read()
+
+    # The scheduler starts the training on the features asset `make run` emitted; those features were
+    # trained on by `make run` itself, so the run ends at its first task and trains nothing.
+    assert asset_triggered_training_states(base_url, token) == {
+        "features_not_yet_trained": "success", "train_segmentation": "skipped", "report_training": "skipped",
+    }
 
     sockets = listening_sockets(pid)
     assert {address for address, listened in sockets if listened == port} == {"127.0.0.1"}

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from bankseg import etl, scoring, synthetic, tracking
+from bankseg import etl, pipeline, scoring, synthetic, tracking
 from bankseg import snapshot as customer_snapshot
 from bankseg.layout import DataLayout
 from bankseg.model_spec import INPUT_COLUMNS, REGISTERED_MODEL
@@ -179,6 +179,27 @@ def test_a_retrain_keeps_segment_ids_and_names(trained, retrained):
     before = {row["segment_id"]: row["name"] for row in first["segments"]}
     after = {row["segment_id"]: row["name"] for row in retrained["segments"]}
     assert after == before
+
+
+def test_the_features_asset_starts_no_training_on_features_already_trained_on(spark, trained, retrained):
+    layout, _ = trained
+    assert tracking.version_trained_on(layout, RUN_DATE) == retrained["model_version"]  # the newest of the two
+    assert not pipeline.features_not_yet_trained(RUN_DATE, "asset_triggered", layout)
+    assert pipeline.features_not_yet_trained(RUN_DATE, "manual", layout), "a run by hand always trains"
+    # The training's own digest of the features is the one the snapshot recorded when it was published.
+    manifest_file = Path(layout.snapshot(RUN_DATE).root) / "_unit.json"
+    published = manifest_file.read_text()
+    manifest = json.loads(published)
+    training_digest = train_segmentation.content_hash(spark.read.parquet(features_path(layout)))
+    assert manifest["features_digest"] == training_digest
+    # The date republished with other features: a training.
+    manifest["features_digest"] = f"{int(training_digest, 16) ^ 1:015x}"
+    try:
+        manifest_file.write_text(json.dumps(manifest))
+        assert tracking.version_trained_on(layout, RUN_DATE) is None
+        assert pipeline.features_not_yet_trained(RUN_DATE, "asset_triggered", layout)
+    finally:
+        manifest_file.write_text(published)
 
 
 def test_promotion_and_rollback_are_one_call_each(trained, retrained):
