@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -32,6 +36,7 @@ from bankseg.hive import (
     view_name,
 )
 from bankseg.layout import DataLayout
+from bankseg.publish import KILL_AT_ENV
 from bankseg.standalone_cluster import free_port
 from bankseg.training_parameters import TrainingParameters
 from jobs import train_segmentation
@@ -302,6 +307,63 @@ def test_a_changed_view_file_replaces_that_view_only(registered, hiveserver2, la
     assert comment_after_change.startswith("Per city: spend")
     assert restored["views_created"] == ["v_spend_by_city"]
     assert view_comment().startswith("Spend, transactions, customers")
+
+
+# Publishes a copy of a batch folder as the date's batch through the platform's publish, in a process
+# of its own that kills itself at a publish step when BANKSEG_PUBLISH_KILL_AT names one.
+PUBLISH_COPY = """
+import shutil, sys
+from bankseg import publish
+from bankseg.layout import DataLayout
+layout, run_date, source = DataLayout(sys.argv[1]), sys.argv[2], sys.argv[3]
+paths = publish.unit_paths(layout.warehouse, "etl_transactions", run_date, layout.batch(run_date).root)
+with publish.StagedUnit.open(paths) as unit:
+    shutil.copytree(source, unit.staged, dirs_exist_ok=True, ignore=shutil.ignore_patterns(publish.MANIFEST))
+    unit.publish({"copied_from": source})
+"""
+# Every step of a publish that replaces a date, in order (tests/test_publish.py kills each one too).
+PUBLISH_STEPS = ["before_journal", "after_journal", "after_swap", "before_commit", "after_commit"]
+
+
+def publish_copy(layout: DataLayout, source: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != KILL_AT_ENV}
+    env.update({KILL_AT_ENV: kill_at} if kill_at else {})
+    return subprocess.run([sys.executable, "-c", PUBLISH_COPY, layout.root, RUN_DATE, str(source)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_publish_killed_at_any_step_shows_analysts_the_old_batch_or_the_new_one_whole(registered, hiveserver2, spark, layout, tmp_path):
+    """No REFRESH between the kill and the query: what an analyst reads while a publish is cut short."""
+    batch = layout.batch(RUN_DATE)
+    versions = {"old": tmp_path / "old", "new": tmp_path / "new"}
+    shutil.copytree(batch.root, versions["old"])
+    shutil.copytree(batch.root, versions["new"], ignore=shutil.ignore_patterns("transactions"))
+    # The new batch: the same delivery without its first transaction date.
+    transactions = spark.read.parquet(batch.transactions)
+    first_date = transactions.agg(F.min("txn_date")).first()[0]
+    transactions.where(F.col("txn_date") != first_date).write.parquet(str(versions["new"] / "transactions"))
+    rows = {name: spark.read.parquet(str(folder / "transactions")).count() for name, folder in versions.items()}
+    assert rows["new"] < rows["old"] == GENERATED_ROWS
+
+    def analysts_see() -> str:
+        (count,) = query(hiveserver2, f"SELECT count(*) FROM bank.transactions WHERE ingest_date = '{RUN_DATE}'")[0]
+        assert count in rows.values(), f"{count} rows: neither batch whole ({rows})"
+        return "old" if count == rows["old"] else "new"
+
+    kills = [(step, "SIGKILL") for step in PUBLISH_STEPS] + [("after_swap", "SIGTERM")]
+    try:
+        for step, signal_name in kills:
+            before = analysts_see()
+            target = "new" if before == "old" else "old"
+            killed = publish_copy(layout, versions[target], f"{step}:{signal_name}")
+            assert killed.returncode == -getattr(signal, signal_name), (step, killed.stderr[-2000:])
+            assert analysts_see() == (before if step in ("before_journal", "after_journal") else target), (step, signal_name)
+            rerun = publish_copy(layout, versions[target])
+            assert rerun.returncode == 0, rerun.stderr[-2000:]
+            assert analysts_see() == target, f"the rerun after a kill at {step} did not converge"
+    finally:
+        assert publish_copy(layout, versions["old"]).returncode == 0
+    assert analysts_see() == "old"
 
 
 def test_a_rerun_that_replaced_the_dates_files_is_registered(registered, hiveserver2, spark, layout, generated_lines):
