@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args) or 0
-    except (environment.PlatformError, tracking.NoChampionError, MlflowException) as error:
+    except (environment.PlatformError, tracking.NoChampionError, tracking.TrackingServerUnavailable, MlflowException) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

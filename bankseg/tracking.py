@@ -29,6 +29,33 @@ class NoChampionError(LookupError):
     """The registry has no champion model yet; the message says how to get one."""
 
 
+class TrackingServerUnavailable(RuntimeError):
+    """The tracking server or registry does not answer; the message names it and says what to do."""
+
+
+# What the registry answers when the model or its champion alias does not exist; anything else (a
+# server that is down, say) is not "no champion" and must not be taken for it.
+NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
+# A stopped server is reported at once, not after MLflow's minutes of retries.
+HEALTH_TIMEOUT_SECONDS = 10
+
+
+def require_server(uri: str) -> None:
+    """Fail at once, naming the server, when a tracking server does not answer its health check."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=HEALTH_TIMEOUT_SECONDS).close()
+    except urllib.error.HTTPError:
+        return  # it answered: what the answer means is for the request itself
+    except (OSError, ValueError) as error:
+        raise TrackingServerUnavailable(
+            f"the MLflow tracking server at {uri} ({TRACKING_URI_ENV}) does not answer: {error}. Start it (`make up`, "
+            "or the compose service mlflow), then clear the task or let its retry run."
+        ) from None
+
+
 def default_tracking_uri(layout: DataLayout) -> str:
     return f"sqlite:///{Path(layout.mlflow).resolve()}/mlflow.db"
 
@@ -72,6 +99,8 @@ def configure(layout: DataLayout) -> str:
     if configured is None:
         Path(layout.mlflow).mkdir(parents=True, exist_ok=True)
         _uris_set_here.add(default_tracking_uri(layout))
+    elif configured.startswith(("http://", "https://")):
+        require_server(configured)
     mlflow.set_tracking_uri(configured or default_tracking_uri(layout))
     experiment = mlflow.get_experiment_by_name(EXPERIMENT)
     if experiment is None:
@@ -92,7 +121,9 @@ def champion_version(layout: DataLayout):
     configure(layout)
     try:
         version = MlflowClient().get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
-    except MlflowException:
+    except MlflowException as error:
+        if error.error_code not in NOT_FOUND_CODES:
+            raise  # a registry that failed to answer (its message names it) is not one without a champion
         raise NoChampionError(
             f"no model has the alias {CHAMPION_ALIAS!r} in {REGISTERED_MODEL!r} at {tracking_uri(layout)}: "
             "run the DAG bank_segmentation_training (make run does it for you), or promote a version with "

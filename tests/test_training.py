@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from bankseg import etl, pipeline, scoring, synthetic, tracking
+from bankseg import credentials, endpoints, environment, etl, pipeline, scoring, services, synthetic, tracking
 from bankseg import snapshot as customer_snapshot
 from bankseg.layout import DataLayout
 from bankseg.model_spec import INPUT_COLUMNS, REGISTERED_MODEL
-from bankseg.services import http_answers
+from bankseg.publish import read_manifest
 from bankseg.spark_model import segment_columns
 from bankseg.standalone_cluster import free_port
 from bankseg.training_parameters import TrainingParameters
@@ -247,9 +247,36 @@ def test_served_predictions_equal_the_batch_scores_for_every_customer(spark, tra
     assert [(p["segment_id"], p["segment_name"]) for p in served] == [(r["segment_id"], r["segment_name"]) for r in rows]
 
 
+@pytest.mark.services
+def test_the_day_is_scored_through_the_tracking_server_and_a_stopped_server_fails_the_step_losing_nothing(spark, trained, monkeypatch):
+    """The registry behind the platform's MLflow server with its login, as the compose stack uses it.
+    Stopped between two runs of the snapshot step, the second fails at once naming the server, and
+    never publishes the day as if there were no champion."""
+    layout, record = trained
+    tracking.promote(layout, record["model_version"])
+    port = free_port()
+    monkeypatch.setenv(endpoints.MLFLOW_PORT_ENV, str(port))
+    server = services.mlflow_service()
+    services.start_service(server, layout, environment.platform_env(layout))
+    try:
+        monkeypatch.setenv(tracking.TRACKING_URI_ENV, f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", tracking.MLFLOW_ADMIN_USER)
+        monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", credentials.mlflow_admin_password(layout))
+        scored = customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+        assert scored["published"] and scored["model_version"] == record["model_version"]
+        snapshot = layout.snapshot(RUN_DATE)
+        published = (read_manifest(Path(snapshot.root))["txid"], spark.read.parquet(snapshot.customer_segments).count())
+        assert published[1] == record["customers"]
+    finally:
+        services.stop_service(server, layout)
+    with pytest.raises(tracking.TrackingServerUnavailable, match=rf"MLflow tracking server at http://127\.0\.0\.1:{port} .*does not answer"):
+        customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+    assert (read_manifest(Path(snapshot.root))["txid"], spark.read.parquet(snapshot.customer_segments).count()) == published
+
+
 def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    while not http_answers(url, accepts=lambda _: True):
+    while not services.http_answers(url, accepts=lambda _: True):
         assert process.poll() is None, f"mlflow models serve exited while starting:\n{log.read_text()[-3000:]}"
         assert time.monotonic() < deadline, f"{url} did not answer within {timeout} s"
         time.sleep(1)
