@@ -90,7 +90,7 @@ def features_not_yet_trained(run_date: str, run_type: str, layout: DataLayout | 
         return True
     version = tracking.version_trained_on(layout, snapshot)
     if version is not None:
-        log.warning("model version %s was already trained on snapshot %s with the same batches: nothing new to train on. "
+        log.warning("model version %s was already trained on the features snapshot %s holds now: nothing new to train on. "
                     "Trigger bank_segmentation_training by hand to train again.", version, snapshot)
     return version is None
 

@@ -6,7 +6,7 @@ Segments customers from a features snapshot and tracks why the chosen model was 
 * **Trigger:** the asset `bankseg_customer_features`, emitted by the daily DAG once a day's features
   passed their quality gate; or by hand from the UI with the parameters below.
 * **Nothing new:** a run the asset started is skipped when a registered version was already trained on
-  exactly the snapshot's features (same date, same batches); `make run` trains on the day it runs, so
+  exactly the snapshot's features (the same `features_digest`); `make run` trains on the day it runs, so
   the scheduler of a later `make up` would otherwise train the same model again. A run by hand always
   trains.
 * **Work:** one Spark job (`jobs/train_segmentation.py`, through `spark_default`). A seeded sample of
