@@ -141,7 +141,7 @@ def champion_lines(layout: DataLayout) -> list[str]:
         f"champion model      {REGISTERED_MODEL} version {champion['version']}: KMeans, "
         f"k={champion['chosen_k']:.0f}, {champion['customers']:,.0f} customers",
         f"  silhouette        {champion['silhouette']:.3f} exact on the evaluation sample",
-        f"  stability         adjusted Rand index {champion['stability_ari']:.3f} (worst bootstrap pair; mean "
+        f"  stability         adjusted Rand index {champion['stability_ari']:.3f} (worst bootstrap refit; mean "
         f"{champion['stability_ari_mean']:.3f}); smallest segment {champion['min_share']:.1%} of customers",
         f"  baseline          transaction-level KMeans k=6 on 3 raw columns: silhouette 0.667, earned by isolating "
         f"outliers: clusters of {BASELINE_CLUSTER_SIZES}",

@@ -24,7 +24,7 @@ MIN_SEGMENT_SHARE = 0.01
 # Behavioural data has no crisp clusters: 0.25 on 1M synthetic customers at k=6. Below 0.15 the
 # segments overlap so much that their profiles stop being distinct.
 MIN_SILHOUETTE = 0.15
-# The worst adjusted Rand index over the bootstrap pairs of the stability check.
+# The worst adjusted Rand index between the chosen model and its bootstrap refits (the stability check).
 MIN_STABILITY_ARI = 0.8
 # Fewer customers than this per segment cannot support a profile worth naming.
 MIN_CUSTOMERS_PER_SEGMENT = 30
@@ -217,7 +217,7 @@ class GateEvidence:
     distinct_points: int  # distinct model inputs in the training sample
     shares: list[float]  # per segment, over every customer of the snapshot
     silhouette: float  # exact, on the evaluation sample
-    stability_ari: list[float]  # one per bootstrap pair
+    stability_ari: list[float]  # one per bootstrap refit
     unconverged_fits: list[str]  # the chosen and stability fits that stopped at their iteration budget
 
 
@@ -239,7 +239,7 @@ def quality_gate_failures(evidence: GateEvidence) -> list[str]:
     worst = min(evidence.stability_ari) if evidence.stability_ari else float("nan")
     if not worst >= MIN_STABILITY_ARI:
         failures.append(
-            f"stability ARI {worst:.3f} (worst of {len(evidence.stability_ari)} bootstrap pairs) is below {MIN_STABILITY_ARI}"
+            f"stability ARI {worst:.3f} (worst of {len(evidence.stability_ari)} bootstrap refits) is below {MIN_STABILITY_ARI}"
         )
     if evidence.unconverged_fits:
         failures.append(f"did not converge within the iteration budget: {', '.join(evidence.unconverged_fits)}")

@@ -64,7 +64,7 @@ def _segments_table(segments: list[dict[str, Any]]) -> str:
 
 def render(summary: dict[str, Any], segments: list[dict[str, Any]], sweep: dict[str, dict[int, dict[str, float]]], plots: Path) -> str:
     """``summary`` holds snapshot_date, customers, sample_customers, chosen_k, silhouette_sample,
-    stability_ari (worst pair), stability_ari_mean, stability_pairs and gate_failures; ``sweep`` maps
+    stability_ari (worst refit), stability_ari_mean, stability_refits and gate_failures; ``sweep`` maps
     algorithm to k to metrics."""
     failures = summary["gate_failures"]
     gates = (
@@ -89,7 +89,7 @@ def render(summary: dict[str, Any], segments: list[dict[str, Any]], sweep: dict[
 <p>KMeans with k={summary['chosen_k']}, fitted on a sample of {fmt.count(summary['sample_customers'])} of
 {fmt.count(summary['customers'])} customers; its centroids segment every customer.
 Silhouette {summary['silhouette_sample']:.3f} exact on the evaluation sample; stability (adjusted Rand index
-between the two fits of a bootstrap pair) {summary['stability_ari']:.3f} at worst over {summary['stability_pairs']} pairs,
+between the chosen model's segments and a refit's on a bootstrap sample) {summary['stability_ari']:.3f} at worst over {summary['stability_refits']} refits,
 {summary['stability_ari_mean']:.3f} on average.</p>
 {gates}
 <h2>Segments</h2>

@@ -10,15 +10,15 @@ Segments customers from a features snapshot and tracks why the chosen model was 
   the scheduler of a later `make up` would otherwise train the same model again. A run by hand always
   trains.
 * **Work:** one Spark job (`jobs/train_segmentation.py`, through `spark_default`). A seeded sample of
-  `sample_customers` decides: KMeans and bisecting KMeans for every k of the range (scikit-learn),
-  Ward agglomerative on an evaluation sample; exact silhouette, within-cluster cost,
+  `sample_customers` decides. On a subset of it (`sweep_customers`): KMeans and bisecting KMeans for
+  every k of the range (scikit-learn), Ward agglomerative on an evaluation sample; exact silhouette, within-cluster cost,
   Davies-Bouldin and Calinski-Harabasz per k. The chosen KMeans fit runs until its centres settle;
   its centroids then segment every customer in Spark.
 * **MLflow:** experiment `bank_customer_segmentation`, one parent run per training with a nested run
   per (algorithm, k), plots, and the features snapshot as the run's input. The chosen model is
   logged as code with its parameters as plain data (no pickle), registered as
   `bank_customer_segmentation`, and gets the alias `champion` only if it passes the quality gates
-  (no segment under 1%, silhouette floor, worst stability ARI >= 0.8 over bootstrap pairs, every
+  (no segment under 1%, silhouette floor, worst stability ARI >= 0.8 between the chosen model and its bootstrap refits, every
   fit converged within its iteration budget, enough customers per segment).
 """
 

@@ -6,15 +6,16 @@
 field of ``bankseg.training_parameters.TrainingParameters``. The steps, as in docs/segmentation.md:
 
 1. **Preprocessing** on every customer (Spark): imputation median, means and standard deviations.
-2. **Sample**: a seeded uniform sample of ``sample_customers`` (200,000) customers, drawn by a hash
-   of the customer id, so it does not depend on how Spark splits the files; a smaller evaluation
-   sample of it for exact silhouettes and Ward clustering.
-3. **k-sweep** on the sample (scikit-learn): KMeans and bisecting KMeans for every k, Ward on the
-   evaluation sample; silhouette, Davies-Bouldin, Calinski-Harabasz, WCSS per k.
+2. **Sample**: a seeded uniform sample of ``sample_customers`` (600,000) customers, drawn by a hash
+   of the customer id, so it does not depend on how Spark splits the files; seeded subsets of it for
+   the k-sweep (``sweep_customers``) and for exact silhouettes and Ward clustering.
+3. **k-sweep** on the sweep subset (scikit-learn): KMeans and bisecting KMeans for every k, Ward on
+   the evaluation sample; silhouette, Davies-Bouldin, Calinski-Harabasz, WCSS per k.
 4. **Chosen fit**: KMeans at the chosen k, best of ``restarts`` starts, run until its centres settle
    (``tolerance``) within ``max_iterations``; a fit that hits the budget is flagged.
-5. **Stability**: the same procedure on ``stability_seeds`` bootstrap pairs of the sample; the gate
-   takes the worst adjusted Rand index between the two fits of a pair.
+5. **Stability**: the same procedure refitted on ``stability_seeds`` bootstrap samples of the sample;
+   the gate takes the worst adjusted Rand index between the chosen model's segments of the sample
+   and a refit's.
 6. **Every customer** (Spark): the centroids as a native expression give each customer's segment,
    the segment sizes and profiles.
 7. **Names and gates**, then **MLflow**: one parent run, a nested run per (algorithm, k), plots, a
@@ -122,7 +123,8 @@ def snapshot_statistics(features: DataFrame) -> SnapshotStatistics:
 @dataclass(frozen=True)
 class TrainingSample:
     points: np.ndarray  # scaled model inputs, one row per sampled customer, sorted by customer id
-    evaluation: np.ndarray  # a seeded subset of ``points`` for the exact, pairwise metrics
+    sweep: np.ndarray  # a seeded subset of ``points`` for the k-sweep
+    evaluation: np.ndarray  # a seeded subset of ``sweep`` for the exact, pairwise metrics
     customers: int  # every customer of the snapshot
 
     @property
@@ -141,7 +143,8 @@ def draw_sample(features: DataFrame, preprocessing: Preprocessing, customers: in
     frame = scaled.toPandas().sort_values("customer_id", kind="stable")
     points = frame[[f"x{i}" for i in range(len(MODEL_INPUTS))]].to_numpy(dtype=float)
     order = np.random.default_rng(parameters.seed).permutation(len(points))
-    return TrainingSample(points=points, evaluation=points[order[: parameters.evaluation_customers]], customers=customers)
+    sweep = points[order[: parameters.sweep_customers]]
+    return TrainingSample(points=points, sweep=sweep, evaluation=sweep[: parameters.evaluation_customers], customers=customers)
 
 
 # ---------------------------------------------------------------- 3.-5. fits on the sample
@@ -259,10 +262,10 @@ def clustering_metrics(fit: Fit, evaluation: np.ndarray) -> dict[str, float]:
 
 
 def k_sweep(sample: TrainingSample, parameters: TrainingParameters) -> dict[str, dict[int, dict[str, float]]]:
-    """Metrics per algorithm and k: KMeans and bisecting KMeans on the sample, Ward on the evaluation sample."""
+    """Metrics per algorithm and k: KMeans and bisecting KMeans on the sweep subset, Ward on the evaluation sample."""
     fitters = {
-        "kmeans": lambda k: fit_kmeans(sample.points, k, parameters.seed, parameters, restarts=parameters.sweep_restarts),
-        "bisecting_kmeans": lambda k: fit_bisecting(sample.points, k, parameters.seed, parameters),
+        "kmeans": lambda k: fit_kmeans(sample.sweep, k, parameters.seed, parameters, restarts=parameters.sweep_restarts),
+        "bisecting_kmeans": lambda k: fit_bisecting(sample.sweep, k, parameters.seed, parameters),
     }
     sweep: dict[str, dict[int, dict[str, float]]] = {}
     for algorithm in [a for a in parameters.algorithms if a in fitters]:
@@ -305,8 +308,8 @@ def ward_sweep(points: np.ndarray, ks: list[int]) -> dict[int, dict[str, float]]
 
 @dataclass(frozen=True)
 class Stability:
-    ari: list[float]  # one per bootstrap pair
-    unconverged: list[str]  # "pair 2, fit b (300 iterations)"
+    ari: list[float]  # one per bootstrap refit
+    unconverged: list[str]  # "stability refit 2 (300 iterations)"
 
     @property
     def worst(self) -> float:
@@ -321,22 +324,21 @@ class Stability:
         return float(max(self.ari) - min(self.ari)) if self.ari else float("nan")
 
 
-def stability_check(sample: TrainingSample, k: int, parameters: TrainingParameters) -> Stability:
-    """The chosen procedure on ``stability_seeds`` pairs of bootstrap samples of the training sample;
-    per pair, the adjusted Rand index between the two fits' segments of the evaluation sample."""
+def stability_check(sample: TrainingSample, chosen: Fit, parameters: TrainingParameters) -> Stability:
+    """The chosen procedure refitted on ``stability_seeds`` bootstrap samples of the training sample;
+    per refit, the adjusted Rand index between the chosen model's and the refit's segments of every
+    sampled customer (bootstrap against the original fit, as in Hennig's clusterboot)."""
     from sklearn.metrics import adjusted_rand_score
 
+    chosen_segments = nearest(sample.points, chosen.centroids)
     aris, unconverged = [], []
-    for pair in range(parameters.stability_seeds):
-        rng = np.random.default_rng([parameters.seed, pair])
-        labels = []
-        for side in ("a", "b"):
-            boot = sample.points[rng.integers(0, len(sample.points), len(sample.points))]
-            fit = fit_kmeans(boot, k, parameters.seed + 1 + 2 * pair + (side == "b"), parameters)
-            if not fit.converged:
-                unconverged.append(f"stability pair {pair + 1} fit {side} ({fit.iterations} iterations)")
-            labels.append(nearest(sample.evaluation, fit.centroids))
-        aris.append(float(adjusted_rand_score(*labels)))
+    for refit in range(parameters.stability_seeds):
+        rng = np.random.default_rng([parameters.seed, refit])
+        boot = sample.points[rng.integers(0, len(sample.points), len(sample.points))]
+        fit = fit_kmeans(boot, chosen.k, parameters.seed + 1 + refit, parameters)
+        if not fit.converged:
+            unconverged.append(f"stability refit {refit + 1} ({fit.iterations} iterations)")
+        aris.append(float(adjusted_rand_score(chosen_segments, nearest(sample.points, fit.centroids))))
     return Stability(aris, unconverged)
 
 
@@ -522,7 +524,7 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str, parameters: Trai
     experiment_id = tracking.configure(layout)
     with mlflow.start_run(run_name=f"training-{snapshot}") as parent:
         mlflow.log_params({"snapshot_date": snapshot, "customers": customers, "sample_customers_drawn": len(sample.points),
-                           "evaluation_customers_drawn": len(sample.evaluation), "inputs": ",".join(INPUT_COLUMNS),
+                           "sweep_customers_drawn": len(sample.sweep), "evaluation_customers_drawn": len(sample.evaluation), "inputs": ",".join(INPUT_COLUMNS),
                            **{name: ",".join(value) if isinstance(value, list) else value for name, value in parameters.to_record().items()}})
         mlflow.log_input(MetaDataset(source=SparkDatasetSource(path=snapshot_path), name=f"customer_features@{snapshot}", digest=digest),
                          context="training")
@@ -530,14 +532,14 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str, parameters: Trai
         with timed(phase_seconds, "k_sweep"):
             sweep = k_sweep(sample, parameters)
         with timed(phase_seconds, "log_sweep"):
-            log_sweep(sweep, parameters, {"kmeans": len(sample.points), "bisecting_kmeans": len(sample.points), "agglomerative": len(sample.evaluation)})
+            log_sweep(sweep, parameters, {"kmeans": len(sample.sweep), "bisecting_kmeans": len(sample.sweep), "agglomerative": len(sample.evaluation)})
         if parameters.selection == "best_silhouette":
             k = max(parameters.ks, key=lambda each: np.nan_to_num(sweep["kmeans"][each]["silhouette_sample"], nan=-1.0))
         with timed(phase_seconds, "chosen_fit"):
             chosen = fit_kmeans(sample.points, k, parameters.seed, parameters)
             chosen_metrics = clustering_metrics(chosen, sample.evaluation)
         with timed(phase_seconds, "stability"):
-            stability = stability_check(sample, k, parameters)
+            stability = stability_check(sample, chosen, parameters)
         with timed(phase_seconds, "every_customer"):
             profiles, population, wcss_all = segment_every_customer(features, preprocessing, chosen.centroids)
         reference = drift_reference(sample)
@@ -574,7 +576,7 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str, parameters: Trai
             for index, segment in enumerate(segments)
         ]
         summary = {"snapshot_date": snapshot, "customers": customers, "chosen_k": k, "silhouette_sample": evidence.silhouette,
-                   "stability_ari": stability.worst, "stability_ari_mean": stability.mean, "stability_pairs": len(stability.ari),
+                   "stability_ari": stability.worst, "stability_ari_mean": stability.mean, "stability_refits": len(stability.ari),
                    "sample_customers": len(sample.points), "gate_failures": failures}
         with timed(phase_seconds, "plots_and_report"), tempfile.TemporaryDirectory() as folder:
             save_plots(Path(folder) / "plots", sweep, chosen, segments, sample.evaluation)
@@ -595,7 +597,7 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str, parameters: Trai
         "job": JOB_NAME, "run_date": run_date, "snapshot_date": snapshot, "customers": customers,
         "sample_customers": len(sample.points), "experiment_id": experiment_id, "parent_run_id": parent.info.run_id,
         "model_version": version, "chosen_k": k, "silhouette_sample": evidence.silhouette,
-        "stability_ari": stability.worst, "stability_ari_pairs": stability.ari, "iterations": chosen.iterations,
+        "stability_ari": stability.worst, "stability_ari_refits": stability.ari, "iterations": chosen.iterations,
         "converged": not unconverged, "champion": not failures, "gate_failures": failures, "promotion": promoted,
         "parameters": parameters.to_record(),
         "sweep": {algorithm: {str(each): metrics for each, metrics in results.items()} for algorithm, results in sweep.items()},
@@ -612,7 +614,7 @@ def summarise(record: dict) -> str:
     return (
         f"{JOB_NAME} {record['snapshot_date']}: version {record['model_version']} of {REGISTERED_MODEL}, "
         f"k={record['chosen_k']}, silhouette {record['silhouette_sample']:.3f}, "
-        f"stability ARI {record['stability_ari']:.3f} (worst of {len(record['stability_ari_pairs'])}): {verdict}"
+        f"stability ARI {record['stability_ari']:.3f} (worst of {len(record['stability_ari_refits'])} refits): {verdict}"
     )
 
 

@@ -110,7 +110,7 @@ def test_cluster_results_equal_local_results(spark, tmp_path, monkeypatch):
     # About 17,000 customers of seed 11 give stable segments: the first model is champion, and scores the day.
     trained = [read_run_record(layout.run_record(RUN_DATE, "train_segmentation")) for layout in (on_cluster, local)]
     assert trained[0]["champion"] is True, trained[0]["gate_failures"]
-    for key in ("segments", "champion", "gate_failures", "chosen_k", "sample_customers", "stability_ari_pairs"):
+    for key in ("segments", "champion", "gate_failures", "chosen_k", "sample_customers", "stability_ari_refits"):
         assert trained[0][key] == trained[1][key], key
     assert sorted(trained[0]["sweep"]["kmeans"]) == ["5", "6", "7"]
     for algorithm in trained[0]["sweep"]:

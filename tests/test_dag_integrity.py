@@ -119,7 +119,7 @@ def test_training_dag_wiring(dagbag):
     # A run the asset started asks first whether those features were already trained on.
     assert train.upstream_task_ids == {"features_not_yet_trained"}
     assert {name: dag.params[name] for name in ("k_min", "k_max", "chosen_k", "seed", "selection", "sample_customers")} == {
-        "k_min": 2, "k_max": 10, "chosen_k": 6, "seed": 42, "selection": "chosen_k", "sample_customers": 200_000,
+        "k_min": 2, "k_max": 10, "chosen_k": 6, "seed": 42, "selection": "chosen_k", "sample_customers": 600_000,
     }
     assert dag.params["algorithms"] == ["kmeans", "bisecting_kmeans", "agglomerative"]
     # Every parameter of the training reaches the job's command line under its own flag.

@@ -145,7 +145,7 @@ def test_quality_gates_say_why_a_model_cannot_be_champion():
     assert failures == [
         "smallest segment holds 0.50% of customers (minimum 1%)",
         "silhouette 0.100 is below the floor 0.15",
-        "stability ARI 0.500 (worst of 3 bootstrap pairs) is below 0.8",
+        "stability ARI 0.500 (worst of 3 bootstrap refits) is below 0.8",
         "did not converge within the iteration budget: chosen fit (300 iterations)",
     ]
 
@@ -153,7 +153,7 @@ def test_quality_gates_say_why_a_model_cannot_be_champion():
 def test_the_stability_gate_takes_the_worst_pair_not_the_mean():
     # Mean 0.83 would pass; the worst pair, 0.6, decides.
     assert segmentation.quality_gate_failures(evidence(stability_ari=[0.95, 0.95, 0.6])) == [
-        "stability ARI 0.600 (worst of 3 bootstrap pairs) is below 0.8"
+        "stability ARI 0.600 (worst of 3 bootstrap refits) is below 0.8"
     ]
 
 
@@ -167,4 +167,4 @@ def test_too_few_or_identical_customers_are_named_as_the_reason():
 
 def test_an_undefined_figure_never_passes():
     failures = segmentation.quality_gate_failures(evidence(silhouette=float("nan"), stability_ari=[]))
-    assert failures == ["silhouette nan is below the floor 0.15", "stability ARI nan (worst of 0 bootstrap pairs) is below 0.8"]
+    assert failures == ["silhouette nan is below the floor 0.15", "stability ARI nan (worst of 0 bootstrap refits) is below 0.8"]

@@ -267,7 +267,7 @@ def silhouette_chart(snapshot: Snapshot) -> str:
     labels = [f"v{v}" for v in history["version"]] if not history.empty else []
     return charts.line("silhouette-by-version", labels, {
         "silhouette (exact, evaluation sample)": _series(history, "silhouette") if labels else [],
-        "stability ARI (worst bootstrap pair)": _series(history, "stability_ari") if labels else [],
+        "stability ARI (worst bootstrap refit)": _series(history, "stability_ari") if labels else [],
     }, lambda v: f"{v:.3f}")
 
 
