@@ -37,7 +37,11 @@ $(VENV)/.installed: pyproject.toml uv.lock Makefile
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-install: $(VENV)/.installed
+# The Spark driver's class archive (bankseg/jvm_archive.py): rebuilt with the environment.
+$(VENV)/spark-driver.jsa: $(VENV)/.installed bankseg/jvm_archive.py
+	$(PY) -m bankseg.jvm_archive
+
+install: $(VENV)/.installed $(VENV)/spark-driver.jsa
 
 # A JDK, not only a runtime: HiveServer2 compiles its login and session guard (hive/server/) with javac.
 check-java:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bankseg import quality
+from bankseg import jvm_archive, quality
 from bankseg.layout import REPOSITORY_ROOT, DataLayout
 from bankseg.run_records import read_run_record
 
@@ -38,12 +38,18 @@ def spark_submit_conf() -> dict[str, str]:
     The default of 16 shuffle partitions suits the Kaggle volume on two cores (docs/benchmark.md
     has the measurement); raise it with the cluster's core count and the input size.
     """
-    return {
+    conf = {
         "spark.sql.shuffle.partitions": os.environ.get("BANKSEG_SPARK_SHUFFLE_PARTITIONS", "16"),
         "spark.driver.memory": os.environ.get("BANKSEG_SPARK_DRIVER_MEMORY", "2g"),
         "spark.executor.memory": os.environ.get("BANKSEG_SPARK_EXECUTOR_MEMORY", "2g"),
         "spark.ui.showConsoleProgress": "false",
     }
+    # The driver maps Spark's classes from the install's archive (bankseg/jvm_archive.py): about
+    # 5 s less per daily_pipeline at the Kaggle day's volume.
+    archive_options = jvm_archive.driver_java_options()
+    if archive_options:
+        conf["spark.driver.extraJavaOptions"] = archive_options
+    return conf
 
 
 def spark_submit_env() -> dict[str, str]:
