@@ -78,7 +78,9 @@ def build() -> Path:
             "--conf", "spark.ui.showConsoleProgress=false",
             __file__, WORKLOAD, folder,
         ]
-        env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+        from bankseg.pipeline import spark_submit_env  # the jobs' spark-submit environment; pipeline imports this module
+
+        env = {**os.environ, **spark_submit_env()}
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0 or not staged.is_file():
             raise SystemExit(f"building the Spark driver archive failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
