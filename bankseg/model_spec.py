@@ -34,3 +34,5 @@ MODEL_INPUTS = (
     ModelInput("balance_latest", log=True, impute=True),
 )
 INPUT_COLUMNS = tuple(i.column for i in MODEL_INPUTS)
+# The one input that moves with the calendar: each day without a transaction adds one to it.
+TIME_INPUT = "recency_days"

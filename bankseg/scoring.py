@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 
 from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.segmentation import SegmentationParameters
-from bankseg.spark_model import scaled_columns, segment_columns
+from bankseg.spark_model import scaled_columns, segment_columns, with_segment_schedule
 
 # A value must hold this share of a segment's customers to be called distinctive of it.
 DISTINCTIVE_MIN_SHARE = 0.01
@@ -22,21 +22,33 @@ DISTINCTIVE_MIN_SHARE = 0.01
 MEDIAN_ACCURACY = 1_000
 # The feature columns scoring and the profiles read.
 SCORING_INPUTS = ("customer_id", *INPUT_COLUMNS, "monetary_total", "age", "gender", "age_band", "city")
-SEGMENTS_SCHEMA = "customer_id string, segment_id int, segment_name string, model_version string"
+# How far ahead a customer's next segment change is looked for: ten years, the longest recency the
+# features gate accepts.
+SCHEDULE_HORIZON_DAYS = 3660
+SEGMENTS_SCHEMA = (
+    "customer_id string, segment_id int, segment_name string, model_version string, segment_changes_on date, next_segment_id int"
+)
 PROFILES_SCHEMA = (
     "segment_id int, segment_name string, model_version string, customers long, median_balance double, median_spend double, "
     "mean_frequency double, median_recency_days int, total_spend double, mean_age double, share_female double, "
     "top_age_band string, top_city string, share double, distinctive_city string, distinctive_city_lift double, "
     "distinctive_age_band string, distinctive_age_band_lift double, segment_description string"
 )
+SEGMENTS_COLUMNS = tuple(column.split()[0] for column in SEGMENTS_SCHEMA.split(", "))
 MIGRATION_SCHEMA = "from_segment_id int, to_segment_id int, customers long"
 
 
-def score(features: DataFrame, parameters: SegmentationParameters, model_version: str) -> DataFrame:
+def score(features: DataFrame, parameters: SegmentationParameters, model_version: str, snapshot_date: str) -> DataFrame:
     """Each customer's segment and model version, with the inputs the profiles read and the model
-    inputs in the model's scaled space (``scaled_<input>``)."""
+    inputs in the model's scaled space (``scaled_<input>``). ``segment_changes_on`` and
+    ``next_segment_id``: the day the customer moves to another segment if they make no transaction
+    from ``snapshot_date`` on, and that segment (null: not within ``SCHEDULE_HORIZON_DAYS``)."""
     scaled = [column.alias(f"scaled_{name}") for column, name in zip(scaled_columns(parameters.preprocessing), INPUT_COLUMNS, strict=True)]
-    return features.select(*SCORING_INPUTS, *segment_columns(parameters), F.lit(model_version).alias("model_version"), *scaled)
+    scheduled = with_segment_schedule(features.select(*SCORING_INPUTS), parameters, SCHEDULE_HORIZON_DAYS)
+    return scheduled.select(
+        *SCORING_INPUTS, *segment_columns(parameters), F.lit(model_version).alias("model_version"), *scaled,
+        F.date_add(F.to_date(F.lit(snapshot_date)), F.col("days_until_segment_change")).alias("segment_changes_on"), "next_segment_id",
+    )
 
 
 def distinctive_values(segmented: DataFrame, column: str, min_share: float = DISTINCTIVE_MIN_SHARE) -> DataFrame:

@@ -108,8 +108,8 @@ def write_segments(spark: SparkSession, layout: DataLayout, staged: Snapshot, fe
         return {"model_version": None, "segments": [], "customers_scored": 0, "customers_changed_segment": 0}
     version, parameters = champion
     # Scored once, cached: every table below is a read of it, none a join back to the features.
-    scored = scoring.score(features_frame, parameters, version).cache()
-    scored.select("customer_id", "segment_id", "segment_name", "model_version").write.parquet(staged.customer_segments)
+    scored = scoring.score(features_frame, parameters, version, run_date).cache()
+    scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
     marts.segment_keys(scored, secret).coalesce(1).write.parquet(staged.mart("segment_keys"))
     summaries = scoring.segment_summaries(scored)
     distinctive = {column: {row["segment_id"]: row for row in scoring.distinctive_values(scored, column).collect()} for column in ("city", "age_band")}

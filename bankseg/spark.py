@@ -38,6 +38,10 @@ def build_session(app_name: str, extra_conf: dict[str, str] | None = None) -> Sp
         SparkSession.builder.appName(app_name)
         .config("spark.sql.session.timeZone", SESSION_TIME_ZONE)
         .config("spark.sql.adaptive.enabled", "true")
+        # HotSpot never JIT-compiles a method over 8,000 bytes of bytecode and runs it interpreted;
+        # above that size Spark falls back to per-operator code instead. The segment schedule's
+        # generated method is that large: 3.3 s instead of 31 s for 2M customers.
+        .config("spark.sql.codegen.hugeMethodLimit", "8000")
     )
     for key, value in (extra_conf or {}).items():
         builder = builder.config(key, value)

@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from pyspark.sql import functions as F
 
-from bankseg import segmentation
+from bankseg import segmentation, spark_model
 from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.segmentation import GateEvidence, Preprocessing, Segment, SegmentationParameters
 
@@ -168,3 +169,39 @@ def test_too_few_or_identical_customers_are_named_as_the_reason():
 def test_an_undefined_figure_never_passes():
     failures = segmentation.quality_gate_failures(evidence(silhouette=float("nan"), stability_ari=[]))
     assert failures == ["silhouette nan is below the floor 0.15", "stability ARI nan (worst of 0 bootstrap refits) is below 0.8"]
+
+
+def test_the_schedule_names_the_day_a_customer_without_transactions_changes_segment_and_where_to(spark):
+    """Checked against the numpy model scoring the same customers day after day, older by one day each time."""
+    rng = np.random.default_rng(11)
+    model = SegmentationParameters(
+        preprocessing=Preprocessing(medians={"balance_latest": 5_000.0}, means=[40.0, 0.5, 6.5, 9.0], stds=[25.0, 0.6, 1.2, 2.0]),
+        centroids=rng.normal(0, 1.5, size=(6, 4)).round(3).tolist(),
+        segments=[Segment(segment_id, f"segment {segment_id}", "") for segment_id in (4, 9, 1, 7, 2, 5)],
+    )
+    frame = pd.DataFrame({
+        "recency_days": rng.integers(0, 120, 3_000),
+        "frequency": rng.integers(1, 12, 3_000),
+        "monetary_mean": rng.lognormal(6.5, 1.2, 3_000).round(2),
+        "balance_latest": np.where(rng.random(3_000) < 0.05, np.nan, rng.lognormal(9, 2, 3_000).round(2)),
+    })
+    horizon = 200
+    today = model.assign(frame)["segment_id"].to_numpy()
+    expected_days = np.full(len(frame), -1)
+    expected_next = np.full(len(frame), -1)
+    for days in range(horizon + 1, 0, -1):  # the first day of change wins: walk back from the horizon
+        later = model.assign(frame.assign(recency_days=frame["recency_days"] + days))["segment_id"].to_numpy()
+        changed = later != today
+        expected_days[changed], expected_next[changed] = days, later[changed]
+    assert 0 < (expected_days > 0).sum() < len(frame), "the customers must include some that change and some that do not"
+
+    customers_frame = spark.createDataFrame(frame.astype({"balance_latest": object}).where(frame.notna(), None)).withColumn("position", F.monotonically_increasing_id())
+    rows = spark_model.with_segment_schedule(customers_frame, model, horizon).orderBy("position").select(
+        F.col("days_until_segment_change").alias("days"), "next_segment_id").toPandas()
+    for position, row in rows.iterrows():
+        if expected_days[position] != -1 and expected_days[position] <= horizon:
+            assert (row["days"], row["next_segment_id"]) == (expected_days[position], expected_next[position]), position
+        elif expected_days[position] == -1:
+            assert pd.isna(row["days"]) and pd.isna(row["next_segment_id"]), position
+        else:  # a change on the day after the horizon may be reported or not
+            assert pd.isna(row["days"]) or row["days"] == horizon + 1, position

@@ -5,6 +5,8 @@ CREATE TABLE IF NOT EXISTS bank_restricted.customer_segments (
   segment_id    INT    COMMENT 'Stable segment id: kept across retrains for segments that continue',
   segment_name  STRING COMMENT 'Human-readable segment name derived from its profile',
   model_version STRING COMMENT 'Version of the registered model bank_customer_segmentation that scored the customer',
+  segment_changes_on DATE COMMENT 'The day the customer moves to another segment if they make no transaction from the snapshot on; null: not within ten years',
+  next_segment_id    INT  COMMENT 'The segment they move to on segment_changes_on',
   snapshot_date DATE   COMMENT 'Partition: the features snapshot that was scored (the run date)'
 )
 USING parquet
