@@ -90,9 +90,23 @@ def _later(previous_key: Column, batch_key: Column) -> Column:
 
 
 def fold(previous: DataFrame, batch: DataFrame) -> DataFrame:
-    """``previous`` state with ``batch`` state folded in, per customer (``STATE_COLUMNS``)."""
-    p, b = previous.alias("p"), batch.alias("b")
-    joined = p.join(b, F.col("p.customer_id") == F.col("b.customer_id"), "full_outer")
+    """``previous`` state with ``batch`` state folded in, per customer (``STATE_COLUMNS``).
+
+    The previous state holds every customer and the batch a day's few: rather than shuffling both
+    sides of one full outer join, each previous row meets the batch in a left join (Spark broadcasts
+    a small batch, so the previous state is read and written in place), and the batch's new
+    customers, those whose ID the previous state lacks (found from its ID column alone), are added.
+    The folded row of a new customer is the same expression with an empty previous side."""
+    returning = previous.select("customer_id").join(batch.select("customer_id"), "customer_id", "left_semi")
+    new = batch.join(returning, "customer_id", "left_anti")
+    same_customer = F.col("p.customer_id") == F.col("b.customer_id")
+    updated = previous.alias("p").join(batch.alias("b"), same_customer, "left_outer")
+    added = previous.limit(0).alias("p").join(new.alias("b"), same_customer, "right_outer")
+    return _folded(updated).unionByName(_folded(added))
+
+
+def _folded(joined: DataFrame) -> DataFrame:
+    """Each row of ``joined`` (previous state ``p`` beside batch state ``b``, either side may be null) as one state row."""
 
     def added(name: str) -> Column:
         return F.coalesce(F.col(f"p.{name}"), F.lit(0)) + F.coalesce(F.col(f"b.{name}"), F.lit(0))
@@ -110,7 +124,7 @@ def fold(previous: DataFrame, batch: DataFrame) -> DataFrame:
     def pick(name: str, condition: Column) -> Column:
         return F.when(condition, F.col(f"b.{name}")).otherwise(F.col(f"p.{name}")).alias(name)
 
-    return joined.select(
+    folded = [
         F.coalesce(F.col("p.customer_id"), F.col("b.customer_id")).alias("customer_id"),
         added("frequency").alias("frequency"),
         F.least(F.col("p.first_txn_date"), F.col("b.first_txn_date")).alias("first_txn_date"),
@@ -130,7 +144,10 @@ def fold(previous: DataFrame, batch: DataFrame) -> DataFrame:
         F.array_sort(F.array_union(F.coalesce(F.col("p.cities"), F.array().cast("array<string>")),
                                    F.coalesce(F.col("b.cities"), F.array().cast("array<string>")))).alias("cities"),
         *[added(name).alias(name) for name in COUNT_COLUMNS],
-    )
+    ]
+    # A customer without a row in the batch keeps the previous row as it is, without working out any of the above.
+    untouched = F.col("b.customer_id").isNull()
+    return joined.select(*[F.when(untouched, F.col(f"p.{name}")).otherwise(column).alias(name) for name, column in zip(STATE_COLUMNS, folded, strict=True)])
 
 
 def features(state: DataFrame, snapshot_date: str) -> DataFrame:

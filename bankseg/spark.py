@@ -21,6 +21,13 @@ from bankseg.layout import DataLayout
 # Bank timestamps in the Kaggle data are Indian local time; pinning the session time zone keeps
 # every job and test computing dates the same way on any machine.
 SESSION_TIME_ZONE = "Asia/Kolkata"
+# Columns whose values hardly repeat: keys and exact times. Parquet's writer tries a dictionary for
+# every column and, row group by row group, gives it up for these; not trying saved 32 of 80 s
+# writing the features of 8.8M customers, for the same 651 MB of files.
+UNIQUE_VALUED_COLUMNS = (
+    "customer_id", "customer_key", "transaction_id", "txn_ts", "last_txn_ts", "last_txn_number", "balance_latest_ts",
+    "balance_latest_number",
+)
 
 
 @contextlib.contextmanager
@@ -43,6 +50,8 @@ def build_session(app_name: str, extra_conf: dict[str, str] | None = None) -> Sp
         # generated method is that large: 3.3 s instead of 31 s for 2M customers.
         .config("spark.sql.codegen.hugeMethodLimit", "8000")
     )
+    for column in UNIQUE_VALUED_COLUMNS:
+        builder = builder.config(f"spark.hadoop.parquet.enable.dictionary#{column}", "false")
     for key, value in (extra_conf or {}).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
