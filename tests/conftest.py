@@ -10,7 +10,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import __main__
+
 import pytest
+
+# A pytest-xdist worker's __main__ has no file. pyspark.sql.connect, which Great Expectations
+# imports, takes such a process for its own doctest run and exits it; a worker is not one.
+if not hasattr(__main__, "__file__"):
+    __main__.__file__ = __file__
 
 from bankseg.layout import REPOSITORY_ROOT
 from bankseg.spark import build_session
