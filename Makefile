@@ -6,7 +6,8 @@ SEED ?= 42
 INPUT ?=
 PYTHON ?= python3
 PYTEST_ARGS ?=
-# Test files run on this many pytest workers (pytest-xdist), each file whole on one worker.
+# Test files run on this many pytest workers (pytest-xdist), each file whole on one worker, the
+# longest first (tests/conftest.py).
 TEST_WORKERS ?= 2
 
 VENV := $(CURDIR)/.venv
@@ -87,7 +88,7 @@ system-packages:
 	fi
 
 test: install check-java system-packages
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The markers are declared in pyproject.toml; the full suite above stays the gate.
 test-fast: install check-java system-packages
