@@ -458,7 +458,9 @@ def test_the_training_report_is_an_mlflow_artifact(scored_run):
 def api(base_url: str, path: str, token: str | None = None, payload: dict | None = None) -> dict:
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     data = json.dumps(payload).encode() if payload is not None else None
-    with urllib.request.urlopen(urllib.request.Request(base_url + path, data=data, headers=headers), timeout=10) as response:
+    # The API server shares the cores with the scheduler's first tasks and any other work: a busy
+    # moment may hold an answer for many seconds.
+    with urllib.request.urlopen(urllib.request.Request(base_url + path, data=data, headers=headers), timeout=60) as response:
         return json.load(response)
 
 
