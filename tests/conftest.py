@@ -133,5 +133,23 @@ def listening_sockets(pgid: int) -> set[tuple[str, int]]:
     return listening
 
 
+def hive_catalog(layout, port: int) -> dict:
+    """Every table and view of the platform's databases, and each table's partitions and rows, as
+    the service user of ``layout``'s HiveServer2 on ``port`` sees them."""
+    from bankseg import endpoints, hive
+
+    with hive.connect(layout, endpoints.HIVE_SERVICE_USER, port=port) as connection:
+        cursor = connection.cursor()
+
+        def rows(sql: str) -> list[tuple]:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+        names = sorted(row[1] for database in ("bank", "bank_restricted") for row in rows(f"SHOW TABLES IN {database}"))
+        partitions = {table.name: sorted(rows(f"SHOW PARTITIONS {table.qualified_name}")) for table in hive.TABLES}
+        counts = {table.name: rows(f"SELECT count(*) FROM {table.qualified_name}") for table in hive.TABLES}
+    return {"names": names, "partitions": partitions, "rows": counts}
+
+
 def is_loopback(address: str) -> bool:
     return address in {"127.0.0.1", "::1", "::ffff:127.0.0.1"}

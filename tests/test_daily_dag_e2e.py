@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import is_loopback, listening_sockets, platform_ports_env, stop_platform
+from conftest import hive_catalog, is_loopback, listening_sockets, platform_ports_env, stop_platform
 
 from bankseg import airflow_cli, environment, quality, services, synthetic, tracking
 from bankseg.layout import DataLayout
@@ -213,14 +213,14 @@ def test_register_hive_with_hiveserver2_down_fails_naming_it_and_loses_nothing(f
         monkeypatch.setenv(port, ENV[port])  # the module's services, not the default ports
     env = environment.platform_env(layout)
     published = pq.ParquetDataset(layout.batch(RUN_DATE).transactions).read().sort_by("transaction_id")
-    catalog = hive_catalog(data_dir)
+    catalog = hive_catalog(layout, int(ENV["BANKSEG_HIVE_PORT"]))
     assert services.stop_service(services.hiveserver2_service(layout), layout)
     try:
         down = bankseg_cli(data_dir, "airflow", "tasks", "test", "bank_segmentation_daily", "register_hive", RUN_DATE)
     finally:
         services.ensure_hiveserver2(layout, env)
     # The metastore lives in the data directory: tables, views and partitions survive the restart.
-    assert hive_catalog(data_dir) == catalog
+    assert hive_catalog(layout, int(ENV["BANKSEG_HIVE_PORT"])) == catalog
     # `tasks test` exits 0 whatever the task did: its log says what happened.
     output = down.stdout + down.stderr
     assert f"HiveServer2 at 127.0.0.1:{ENV['BANKSEG_HIVE_PORT']} (Airflow connection hiveserver2_default) is unreachable" in output
@@ -233,24 +233,6 @@ def test_register_hive_with_hiveserver2_down_fails_naming_it_and_loses_nothing(f
         cursor = connection.cursor()
         cursor.execute(f"SELECT count(*) FROM bank.transactions WHERE ingest_date = '{RUN_DATE}'")
         assert cursor.fetchall() == [(GENERATED_ROWS,)]
-
-
-def hive_catalog(data_dir: Path) -> dict:
-    """Every table and view, and each table's partitions and rows, as the service user sees them."""
-    from bankseg import endpoints, hive
-
-    layout = DataLayout(str(data_dir))
-    with hive.connect(layout, endpoints.HIVE_SERVICE_USER, port=int(ENV["BANKSEG_HIVE_PORT"])) as connection:
-        cursor = connection.cursor()
-
-        def rows(sql: str) -> list[tuple]:
-            cursor.execute(sql)
-            return cursor.fetchall()
-
-        names = sorted(row[1] for database in ("bank", "bank_restricted") for row in rows(f"SHOW TABLES IN {database}"))
-        partitions = {table.name: sorted(rows(f"SHOW PARTITIONS {table.qualified_name}")) for table in hive.TABLES}
-        counts = {table.name: rows(f"SELECT count(*) FROM {table.qualified_name}") for table in hive.TABLES}
-    return {"names": names, "partitions": partitions, "rows": counts}
 
 
 # ---------------------------------------------------------------- the dashboards, in a real browser

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from conftest import is_loopback, listening_sockets
+from conftest import hive_catalog, is_loopback, listening_sockets
 from pyhive.exc import OperationalError
 from pyspark.sql import functions as F
 from thrift.transport.TTransport import TTransportException
@@ -78,19 +78,6 @@ def refusal(server: Server, sql: str, user: str = endpoints.HIVE_ANALYST_USER) -
     with pytest.raises(OperationalError) as refused:
         query(server, sql, user)
     return refused.value.args[0].status.errorMessage
-
-
-def catalog_state(server: Server) -> dict:
-    """The names of tables and views, and every table's partitions and row count."""
-    return {
-        "names": sorted(row[1] for db in ("bank", "bank_restricted") for row in query(server, f"SHOW TABLES IN {db}")),
-        "partitions": {table.name: registered_partitions(server, table) for table in TABLES},
-        "rows": {table.name: registered_rows(server, table) for table in TABLES},
-    }
-
-
-def registered_partitions(server: Server, table: ExternalTable) -> list[str]:
-    return sorted(row[0] for row in query(server, f"SHOW PARTITIONS {table.qualified_name}"))
 
 
 def registered_rows(server: Server, table: ExternalTable) -> int:
@@ -246,9 +233,9 @@ def test_views_show_age_bands_never_birth_dates_or_raw_locations(registered, hiv
 
 
 def test_registering_again_changes_nothing(registered, hiveserver2, layout):
-    before = catalog_state(hiveserver2)
+    before = hive_catalog(layout, hiveserver2.port)
     again = register_run(RUN_DATE, layout)
-    assert catalog_state(hiveserver2) == before
+    assert hive_catalog(layout, hiveserver2.port) == before
     assert registered["views_created"] == VIEWS and again["views_created"] == []
     for table in TABLES:
         assert again["tables"][table.name] == {
