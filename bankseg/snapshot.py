@@ -109,7 +109,7 @@ def write_segments(spark: SparkSession, layout: DataLayout, staged: Snapshot, fe
     version, parameters = champion
     # Scored once and checkpointed: every table below is a read of it, none a join back to the
     # features. A cached frame would keep the scoring expression in its plan, and Spark analyses
-    # and optimises that plan again for each of the eight reads; the checkpoint's plan is its rows
+    # and optimises that plan again for each of the seven reads; the checkpoint's plan is its rows
     # (16,867 customers: 11.7 s instead of 21.5 s for this function, warm; 17.9 s instead of 25.5 s
     # cold). Its blocks live on the executors: one lost with its executor fails the task, and
     # Airflow's retry runs it again, with nothing published in between.
