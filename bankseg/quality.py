@@ -20,6 +20,7 @@ dashboards read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -89,6 +90,11 @@ def expectation_suite(suite_name: str):
 
 def suite_path(suite_name: str) -> Path:
     return SUITES_DIR / f"{suite_name}.json"
+
+
+def suite_digest(layer: str) -> str:
+    """SHA-256 of the layer's suite file: a verdict counts for the data it judged under this suite only."""
+    return hashlib.sha256(suite_path(SUITES[layer]).read_bytes()).hexdigest()
 
 
 def load_suite_definition(suite_name: str) -> dict[str, Any]:
@@ -229,6 +235,7 @@ def validate(frame, layout: DataLayout, layer: str, run_date: str, notes: tuple[
         "warnings": [c.__dict__ for c in checks if not c.success and c.severity != CRITICAL],
         "passed": sum(c.success for c in checks),
         "suite_file": str(suite_path(suite_name)),
+        "suite_digest": suite_digest(layer),
         "results_file": str(report_path(layout, run_date, layer)),
         "data_docs": context.get_docs_sites_urls()[0]["site_url"],
         "seconds": round(time.monotonic() - started, 1),
@@ -303,6 +310,13 @@ def prune_validation_results(layout: DataLayout, suite_name: str, keep: int = DA
         runs = sorted((child for child in folder.glob("*") if child.is_dir()), key=lambda child: child.stat().st_mtime)
         for stale in runs[:-keep]:
             shutil.rmtree(stale, ignore_errors=True)
+
+
+def restore_report(layout: DataLayout, run_date: str, report: dict[str, Any]) -> dict[str, Any]:
+    """Put back the report of a verdict that stands for this run too (the same data, the same suite)."""
+    restored = {**report, "results_file": str(report_path(layout, run_date, report["layer"]))}
+    write_run_record(restored["results_file"], restored)
+    return restored
 
 
 def clear_reports(layout: DataLayout, run_date: str, layers: tuple[str, ...]) -> None:

@@ -7,9 +7,12 @@ Write, audit, publish, into ``warehouse/snapshots/snapshot_date=<run-date>/``:
 1. **Features** (``customer_features``): the previous snapshot (the latest one before the run date)
    with the batches delivered since folded in (``bankseg.features``). When there is no previous
    snapshot, or a batch it covered has been republished since, every batch up to the run date is
-   folded from scratch; both ways give the same snapshot.
+   folded from scratch; both ways give the same snapshot. A run that would make the date's
+   published features again (no batch changed since: scoring the day with a new champion) links
+   them instead.
 2. **Gate**: the ``customer_features`` Great Expectations suite checks the staged snapshot. A
-   critical failure stops here: nothing of the date is published.
+   critical failure stops here: nothing of the date is published. The verdict travels in the
+   snapshot's manifest; linked features keep it while the suite file is unchanged.
 3. **Segments**, with a champion model: its parameters, read from the registry as data, segment
    every customer as one native Spark expression (``customer_segments``); ``segment_profiles`` per
    segment; ``segment_migration`` since the previous scored snapshot. Without a champion these
@@ -21,6 +24,8 @@ Write, audit, publish, into ``warehouse/snapshots/snapshot_date=<run-date>/``:
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +159,18 @@ def champion_parameters(layout: DataLayout) -> tuple[str, object] | None:
     return version, tracking.model_parameters(layout, version)
 
 
+def reusable_features(layout: DataLayout, plan: FoldPlan, run_date: str) -> dict | None:
+    """The manifest of the run date's published snapshot when this run would only compute its
+    features again (no batch changed since it was made) and its features gate ran the suite as it
+    is now: a run that scores the day again with a new champion reuses both the features and the
+    verdict. None otherwise."""
+    if plan.base != run_date or plan.batches:
+        return None
+    manifest = read_manifest(Path(layout.snapshot(run_date).root)) or {}
+    verdict = manifest.get("features_gate") or {}
+    return manifest if verdict.get("suite_digest") == quality.suite_digest("features") else None
+
+
 def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
     record_path = layout.run_record(run_date, JOB_NAME)
@@ -161,36 +178,48 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
     for key, value in SORT_AGGREGATION.items():
         spark.conf.set(key, value)
     plan = fold_plan(layout, run_date)
-    record = {"job": JOB_NAME, "run_date": run_date, "published": False, "fold": plan.reason, "phase_seconds": phase_seconds}
-    quality.clear_reports(layout, run_date, ("features",))
+    reused = reusable_features(layout, plan, run_date)
+    fold = plan.reason if reused is None else f"the published features of {run_date} reused: no batch changed since"
+    record = {"job": JOB_NAME, "run_date": run_date, "published": False, "fold": fold, "phase_seconds": phase_seconds}
+    if reused is None:
+        quality.clear_reports(layout, run_date, ("features",))
     # The registry is asked first: a registry that does not answer fails the task before any work.
     champion = champion_parameters(layout)
     secret = credentials.customer_key_secret(layout)
+    # What the gate and the segments read of the staged snapshot.
+    needed = sorted({*quality.suite_columns("features"), *scoring.SCORING_INPUTS})
     with StagedUnit.open(unit_paths(layout.warehouse, JOB_NAME, run_date, layout.snapshot(run_date).root)) as unit:
         staged = Snapshot(str(unit.staged))
-        with timed(phase_seconds, "features"):
-            frame = snapshot_features(spark, layout, plan, run_date)
-            frame.write.parquet(staged.customer_features)
-        # What the gate and the segments read of the staged snapshot, cached once.
-        needed = sorted({*quality.suite_columns("features"), *scoring.SCORING_INPUTS})
-        staged_features = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
-        with timed(phase_seconds, "read_staged"):
-            figures_row = staged_features.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions"),
-                                              F.sum(row_digest(staged_features)).alias("digest")).first()
-        # The gate runs beside the segments and marts; nothing is published before its verdict.
-        gate = quality.validate_in_background(staged_features, layout, "features", run_date)
+        gate = None
+        if reused is None:
+            with timed(phase_seconds, "features"):
+                frame = snapshot_features(spark, layout, plan, run_date)
+                frame.write.parquet(staged.customer_features)
+            # Cached once: the gate and the segments both read it.
+            staged_features = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
+            with timed(phase_seconds, "read_staged"):
+                row = staged_features.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions"),
+                                          F.sum(row_digest(staged_features)).alias("digest")).first()
+            counts = {"customers": row["customers"], "transactions_used": int(row["transactions"] or 0),
+                      "features_digest": features_digest(row["digest"])}
+            # The gate runs beside the segments and marts; nothing is published before its verdict.
+            gate = quality.validate_in_background(staged_features, layout, "features", run_date)
+        else:
+            with timed(phase_seconds, "features"):
+                # Linked, not copied: published files are never changed, and a swap moves folders, not files.
+                shutil.copytree(layout.snapshot(run_date).customer_features, staged.customer_features, copy_function=os.link)
+            staged_features = spark.read.parquet(staged.customer_features).select(*needed)
+            counts = {key: reused[key] for key in ("customers", "transactions_used", "features_digest")}
         with timed(phase_seconds, "segments_and_marts"):
             scored = write_segments(spark, layout, staged, staged_features, run_date, champion, secret)
             spark.createDataFrame(tracking.model_history(layout), marts.MODEL_HISTORY_SCHEMA).coalesce(1).write.parquet(staged.mart("model_history"))
         with timed(phase_seconds, "features_gate"):
-            report = gate.result()
+            report = gate.result() if gate is not None else quality.restore_report(layout, run_date, reused["features_gate"])
         staged_features.unpersist()
-        customers = figures_row["customers"]
         if not report["success"]:
             rejected = quality.reject(report, unit, layout.rejected(JOB_NAME, run_date))
-            return finish_record(record_path, {**record, "customers": customers, **rejected}, started)
-        figures = {"batches": plan.covered, "customers": customers, "transactions_used": int(figures_row["transactions"] or 0),
-                   "features_digest": features_digest(figures_row["digest"]), **scored}
+            return finish_record(record_path, {**record, "customers": counts["customers"], **rejected}, started)
+        figures = {"batches": plan.covered, **counts, "features_gate": report, **scored}
         with timed(phase_seconds, "publish"):
             manifest = unit.publish(figures)
     snapshot = layout.snapshot(run_date)

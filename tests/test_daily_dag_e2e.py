@@ -112,8 +112,8 @@ def test_the_first_run_trains_a_champion_through_airflow_and_scores_the_day_with
     assert "champion model      bank_customer_segmentation version 1: KMeans, k=6" in result.stdout
     snapshot = read_run_record(layout.run_record(RUN_DATE, "customer_snapshot"))
     assert snapshot["model_version"] == "1"
-    # Scored again on the published batch: the batch was not rebuilt for it.
-    assert snapshot["fold"] == f"snapshot {RUN_DATE} plus 0 batch(es) delivered since"
+    # Scored again on the published batch and features: neither was rebuilt for it.
+    assert snapshot["fold"] == f"the published features of {RUN_DATE} reused: no batch changed since"
     assert parquet_rows(layout.snapshot(RUN_DATE).customer_segments) == snapshot["customers_scored"] == parquet_rows(layout.snapshot(RUN_DATE).customer_features)
     for segment in snapshot["segments"]:
         assert f"{segment['segment_id']:>2}  {segment['name']:<54} {segment['customers']:>10,}" in result.stdout

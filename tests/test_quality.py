@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -243,6 +244,37 @@ def test_duplicate_customers_fail_the_features_gate(spark, good_run):
     report = quality.validate(doubled, DataLayout(layout.root + "-doubled"), "features", RUN_DATE)
     assert failed(report) == [("customer_id", "column_values_to_be_unique")]
     assert len(report["critical_failures"][0]["sample"]) == 5  # both copies of a few of the three ids
+
+
+@pytest.mark.spark
+def test_scoring_an_unchanged_day_again_reuses_its_features_and_their_verdict_until_the_suite_changes(spark, good_run, tmp_path, monkeypatch):
+    layout = DataLayout(str(tmp_path / "data"))
+    shutil.copytree(good_run[0].root, layout.root)
+    features_dir = Path(layout.snapshot(RUN_DATE).customer_features)
+
+    def files() -> dict[str, int]:
+        return {path.name: path.stat().st_ino for path in features_dir.glob("*.parquet")}
+
+    verdict, published = quality.read_report(layout, RUN_DATE, "features"), files()
+    again = customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+    assert again["published"] and again["fold"] == f"the published features of {RUN_DATE} reused: no batch changed since"
+    assert files() == published  # the same files, linked into the new snapshot
+    restored = quality.read_report(layout, RUN_DATE, "features")
+    assert restored["results_file"] == str(quality.report_path(layout, RUN_DATE, "features"))
+    unwritten = {"results_file": None, "written_at": None}
+    assert {**restored, **unwritten} == {**verdict, **unwritten}
+
+    # An edited suite judges the features again: the verdict stood for the suite as it was.
+    edited = tmp_path / "expectations"
+    shutil.copytree(quality.SUITES_DIR, edited)
+    suite_file = edited / "customer_features.json"
+    suite_file.write_text(suite_file.read_text().replace("}", " }", 1))
+    monkeypatch.setattr(quality, "SUITES_DIR", edited)
+    judged = customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+    assert judged["published"] and judged["fold"] == f"snapshot {RUN_DATE} plus 0 batch(es) delivered since"
+    assert set(files()).isdisjoint(published)  # written again
+    assert quality.read_report(layout, RUN_DATE, "features")["suite_digest"] == quality.suite_digest("features") != verdict["suite_digest"]
+    assert judged["features_digest"] == again["features_digest"]
 
 
 def test_an_expectation_whose_metric_raised_shows_the_error():
