@@ -8,17 +8,21 @@ the previous snapshot folded with the day's batch equals the fold of every batch
 bit for bit (tests/test_customer_features.py checks it over several days with late and re-delivered
 rows). A day then costs its own rows plus one pass over the previous snapshot, not the whole history.
 
-Features that depend on the snapshot date (recency, age) are derived from the state at that date.
-Profile attributes that can differ between a customer's transactions (balance, city, gender, date
+Features that depend on the snapshot date (recency, age and its band) are derived from the state at
+that date (``dated_columns``), so a row computed for one date reads as of any later one with
+``as_of``: a customer without a transaction since keeps their row. Profile attributes that can differ between a customer's transactions (balance, city, gender, date
 of birth) come from the customer's latest transaction (by time, then by transaction number).
 """
 
 from __future__ import annotations
 
+import hashlib
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from bankseg.definitions import AGE_BANDS, DAYPARTS, OLDEST_BAND, UNKNOWN_AGE_BAND
+from bankseg.layout import COMPUTED_ON
 
 MONEY_TOTAL = "decimal(28,2)"
 # The curated columns the features are computed from.
@@ -150,11 +154,23 @@ def _folded(joined: DataFrame) -> DataFrame:
     return joined.select(*[F.when(untouched, F.col(f"p.{name}")).otherwise(column).alias(name) for name, column in zip(STATE_COLUMNS, folded, strict=True)])
 
 
-def features(state: DataFrame, snapshot_date: str) -> DataFrame:
-    """The published snapshot: the features people and the model read, then the state they come from."""
+def dated_columns(snapshot_date: str) -> dict[str, Column]:
+    """The features that move with the calendar, as of ``snapshot_date``: recency, age and age band."""
     snapshot = F.to_date(F.lit(snapshot_date))
-    frequency = F.col("frequency").cast("double")
     age = F.floor(F.months_between(snapshot, F.col("customer_dob")) / 12).cast("int")
+    return {"recency_days": F.datediff(snapshot, F.col("last_txn_date")), "age": age, "age_band": age_band(age)}
+
+
+def as_of(features_frame: DataFrame, snapshot_date: str) -> DataFrame:
+    """Feature rows computed for an earlier date, read as of ``snapshot_date`` (no transaction since)."""
+    return features_frame.withColumns(dated_columns(snapshot_date))
+
+
+def features(state: DataFrame, snapshot_date: str) -> DataFrame:
+    """The published snapshot: the features people and the model read, then the state they come from,
+    then the date they were computed for."""
+    dated = dated_columns(snapshot_date)
+    frequency = F.col("frequency").cast("double")
     balance_mean = F.when(F.col("balance_count") > 0, F.col("balance_total").cast("double") / F.col("balance_count"))
     shares = [(F.col(f"transactions_{name}") / frequency).alias(f"share_{name}") for name, _, _ in DAYPARTS]
     # The daypart with the highest share; ties go to the name that sorts last, deterministically.
@@ -163,7 +179,7 @@ def features(state: DataFrame, snapshot_date: str) -> DataFrame:
     ).getField("daypart")
     return state.select(
         "customer_id",
-        F.datediff(snapshot, F.col("last_txn_date")).alias("recency_days"),
+        dated["recency_days"].alias("recency_days"),
         "frequency",
         "monetary_total",
         # The mean from the exact sum: the same figure whichever way the days were folded.
@@ -174,8 +190,8 @@ def features(state: DataFrame, snapshot_date: str) -> DataFrame:
         # Spend relative to what the customer holds: separates spenders from savers at equal balance.
         # Null when the balance is unknown; a balance under 1 INR counts as 1 to keep the ratio finite.
         F.when(balance_mean.isNotNull(), F.col("monetary_total").cast("double") / F.greatest(balance_mean, F.lit(1.0))).alias("spend_to_balance"),
-        age.alias("age"),
-        age_band(age).alias("age_band"),
+        dated["age"].alias("age"),
+        dated["age_band"].alias("age_band"),
         "gender",
         "city",
         F.size("cities").alias("distinct_cities"),
@@ -187,20 +203,27 @@ def features(state: DataFrame, snapshot_date: str) -> DataFrame:
         (F.col("transactions_weekend") / frequency).alias("share_weekend"),
         *[name for name in STATE_COLUMNS if name not in ("customer_id", "frequency", "first_txn_date", "last_txn_date",
                                                           "monetary_total", "monetary_max", "balance_latest", "gender", "city")],
+        F.to_date(F.lit(snapshot_date)).alias(COMPUTED_ON),
     )
 
 
 def row_digest(features: DataFrame) -> Column:
-    """Each customer's features as ``id|recency|frequency|monetary_total|balance_latest``, hashed with
-    SHA-256: its first 60 bits. Their sum (``features_digest``) identifies a snapshot's features
-    whatever the order of rows or files."""
+    """Each customer's state as ``id|last_txn_date|frequency|monetary_total|balance_latest``, hashed
+    with SHA-256: its first 60 bits. Nothing in it moves with the calendar, so a snapshot's sum of
+    them is kept day by day from the rows that changed (``bankseg.snapshot``), whatever the order of
+    rows or files; ``features_digest`` adds the date the features are read as of."""
     text = F.concat_ws(
-        "|", "customer_id", F.col("recency_days").cast("string"), F.col("frequency").cast("string"),
+        "|", "customer_id", F.col("last_txn_date").cast("string"), F.col("frequency").cast("string"),
         F.col("monetary_total").cast("string"), F.coalesce(F.col("balance_latest").cast("string"), F.lit("")),
     )
     return F.conv(F.substring(F.sha2(text, 256), 1, 15), 16, 10).cast("decimal(20,0)")
 
 
-def features_digest(summed_row_digests) -> str:
-    """The sum of ``row_digest`` over every customer, modulo 2**60, in 15 hex digits."""
-    return f"{int(summed_row_digests or 0) % (1 << 60):015x}"
+DIGEST_MODULUS = 1 << 60
+
+
+def features_digest(summed_row_digests, snapshot_date: str) -> str:
+    """The features of every customer as of ``snapshot_date``, in 15 hex digits: the sum of
+    ``row_digest`` over every customer plus the date's own 60-bit hash, modulo 2**60."""
+    date_hash = int(hashlib.sha256(snapshot_date.encode()).hexdigest()[:15], 16)
+    return f"{(int(summed_row_digests or 0) + date_hash) % DIGEST_MODULUS:015x}"

@@ -12,7 +12,15 @@ Each daily run publishes two folders, each whole or not at all:
   ``transactions``, the ``quarantine``, the ``transaction_ids`` index that later runs check
   re-deliveries against, and the ``activity`` mart of the dashboards.
 * ``warehouse/snapshots/snapshot_date=D/``: every customer as of ``D``: ``customer_features``,
-  ``customer_segments``, ``segment_profiles``, ``segment_migration``, and the dashboards' ``marts``.
+  ``customer_segments``, ``segment_profiles``, ``segment_migration``, the per-segment statistics
+  the profiles are kept from, and the dashboards' ``marts``.
+
+A snapshot's per-customer tables (``customer_features``, ``customer_segments``, the
+``segment_keys`` mart) hold a row per customer *and version*: the rows of the last full snapshot,
+hard-linked, plus the rows of the customers that changed since, one file set per day. Column
+``computed_on`` says which snapshot date a row was computed for; a customer's newest row is their
+state (``bankseg.row_versions``; the Hive views and the dashboards apply the same rule). So a day
+writes the customers it touched, not every customer, and each snapshot folder still stands alone.
 
 Landing convention: the daily run for logical date ``D`` ingests every file in ``landing/D/``
 (``*.csv`` or ``*.csv.gz`` in the Kaggle schema). One file per day suits a daily schedule and a
@@ -31,6 +39,8 @@ REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR_ENV = "BANKSEG_DATA_DIR"
 LANDING_PATTERNS = ("*.csv", "*.csv.gz")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The snapshot date a row of a per-customer snapshot table was computed for: a customer's newest row wins.
+COMPUTED_ON = "computed_on"
 
 
 def default_data_dir() -> str:
@@ -92,6 +102,11 @@ class Snapshot:
     @property
     def segment_migration(self) -> str:
         return f"{self.root}/segment_migration"
+
+    @property
+    def segment_statistics(self) -> str:
+        """Per segment, the counts and sums the profiles, the heatmap and the drift are derived from (``bankseg.population``)."""
+        return f"{self.root}/segment_statistics"
 
     def mart(self, name: str) -> str:
         """One of the small tables the dashboards read (segment_features, feature_drift, model_history, segment_keys)."""

@@ -7,11 +7,13 @@
   (Summing per customer and day first saved nothing here: 84% of customers transact once, and the
   aggregation cost four times the projection.)
 * ``segment_keys`` (one per snapshot): each customer's key and segment, which the dashboards join to
-  the activity to filter by segment.
+  the activity to filter by segment; a row per customer and version, like ``customer_segments``
+  (``bankseg.row_versions``).
 * ``segment_features``: per segment, the mean of each model input in the model's own scaled space
   (standard deviations from the training population), for the profile heatmap.
 * ``feature_drift``: population stability index of each model input between the snapshot the
-  champion was trained on (its reference bins travel with the model) and the day's snapshot.
+  champion was trained on (its reference bins travel with the model) and the day's snapshot, from
+  the snapshot's per-segment statistics (``bankseg.population``).
 * ``model_history``: every registered model version with its figures and gate verdict.
 """
 
@@ -24,6 +26,7 @@ from pyspark.sql import functions as F
 
 from bankseg.definitions import AMOUNT_CATEGORIES, TOP_AMOUNT_CATEGORY
 from bankseg.features import age_band
+from bankseg.layout import COMPUTED_ON
 from bankseg.model_spec import INPUT_COLUMNS
 
 # Deciles of the training sample are the drift bins (jobs/train_segmentation.py); an empty bin counts as this share.
@@ -33,7 +36,7 @@ ACTIVITY_SCHEMA = (
     "customer_key bigint, txn_date date, city string, gender string, age_band string, amount_category string, "
     "transactions long, amount double, balance_sum double, balance_count long"
 )
-SEGMENT_KEYS_SCHEMA = "customer_key bigint, segment_id int"
+SEGMENT_KEYS_SCHEMA = "customer_key bigint, segment_id int, computed_on date"
 SEGMENT_FEATURES_SCHEMA = "segment_id int, segment_name string, customers long, " + ", ".join(f"{column} double" for column in INPUT_COLUMNS)
 FEATURE_DRIFT_SCHEMA = "feature string, psi double, reference_snapshot string, bins int"
 MODEL_HISTORY_SCHEMA = (
@@ -72,7 +75,8 @@ def activity(transactions: DataFrame, secret: str) -> DataFrame:
 
 
 def segment_keys(segments: DataFrame, secret: str) -> DataFrame:
-    return segments.select(customer_key(F.col("customer_id"), secret).alias("customer_key"), "segment_id")
+    """Each scored customer's key and segment, with the date the row was computed for (the newest wins)."""
+    return segments.select(customer_key(F.col("customer_id"), secret).alias("customer_key"), "segment_id", COMPUTED_ON)
 
 
 def population_stability(reference: list[int], current: list[int]) -> float:
@@ -86,31 +90,9 @@ def population_stability(reference: list[int], current: list[int]) -> float:
     return psi
 
 
-def _bin_index(column: str, edges: list[float]) -> Column:
+def bin_index(value: Column, edges: list[float]) -> Column:
     """Bin i holds values in (edges[i-1], edges[i]]; above the last edge is bin len(edges)."""
     index = F.lit(len(edges))
     for position in reversed(range(len(edges))):
-        index = F.when(F.col(column) <= edges[position], position).otherwise(index)
+        index = F.when(value <= edges[position], position).otherwise(index)
     return index
-
-
-def binned_counts(scaled: DataFrame, edges: dict[str, list[float]]) -> dict[str, list[int]]:
-    """Rows per bin of every input in one pass; only the bin counts reach the driver. Each row's bin
-    is worked out once per input, then counted bin by bin."""
-    binned = scaled.select(*[_bin_index(column, column_edges).alias(column) for column, column_edges in edges.items()])
-    aggregates = [
-        F.count_if(F.col(column) == position).alias(f"{column}__{position}")
-        for column, column_edges in edges.items()
-        for position in range(len(column_edges) + 1)
-    ]
-    row = binned.agg(*aggregates).first()
-    return {column: [int(row[f"{column}__{position}"]) for position in range(len(column_edges) + 1)] for column, column_edges in edges.items()}
-
-
-def feature_drift(reference: dict[str, dict[str, list]], scaled: DataFrame) -> list[tuple[str, float, int]]:
-    """(feature, PSI, bins) per model input against the reference bins of the training snapshot."""
-    current = binned_counts(scaled, {column: reference[column]["edges"] for column in INPUT_COLUMNS})
-    return [
-        (column, population_stability(reference[column]["counts"], current[column]), len(reference[column]["edges"]) + 1)
-        for column in INPUT_COLUMNS
-    ]

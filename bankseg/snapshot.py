@@ -2,21 +2,31 @@
 
     publish_snapshot(spark, layout, "2016-10-21")     # what jobs/daily_pipeline.py runs after the batch
 
-Write, audit, publish, into ``warehouse/snapshots/snapshot_date=<run-date>/``:
+Write, audit, publish, into ``warehouse/snapshots/snapshot_date=<run-date>/``. A day costs the
+customers it touches, not the history: the per-customer tables hold the rows of the customers that
+changed since the previous snapshot beside hard links to that snapshot's files
+(``bankseg.row_versions``), and the population figures are kept from per-segment statistics that
+the day updates with the same customers (``bankseg.population``).
 
-1. **Features** (``customer_features``): the previous snapshot (the latest one before the run date)
-   with the batches delivered since folded in (``bankseg.features``). When there is no previous
-   snapshot, or a batch it covered has been republished since, every batch up to the run date is
-   folded from scratch; both ways give the same snapshot. A run that would make the date's
-   published features again (no batch changed since: scoring the day with a new champion) links
-   them instead.
-2. **Gate**: the ``customer_features`` Great Expectations suite checks the staged snapshot. A
-   critical failure stops here: nothing of the date is published. The verdict travels in the
-   snapshot's manifest; linked features keep it while the suite file is unchanged.
+1. **Features** (``customer_features``): the previous snapshot (the newest one before the run date
+   that still covers the batches published up to its date) with the batches delivered since folded
+   in (``bankseg.features``). Only the customers in those batches are looked up (one broadcast
+   semi-join over the previous rows) and written. The first snapshot, one whose previous snapshot
+   went stale (a batch it covered was republished), and one whose previous snapshot has gathered
+   ``MAX_CHANGE_SETS`` change sets or changes worth ``MAX_CHANGE_SHARE`` of its rows are written in
+   full; both ways give the same customers. A run that would make the date's published features
+   again (no batch changed since: scoring the day with a new champion) links them instead.
+2. **Gate**: the ``customer_features`` Great Expectations suite checks the staged rows, the day's
+   changes or every customer. A critical failure stops here: nothing of the date is published. The
+   verdict travels in the snapshot's manifest; linked features keep it while the suite file is
+   unchanged.
 3. **Segments**, with a champion model: its parameters, read from the registry as data, segment
-   every customer as one native Spark expression (``customer_segments``); ``segment_profiles`` per
-   segment; ``segment_migration`` since the previous scored snapshot. Without a champion these
-   tables are empty and the log says how to get one.
+   customers as one native Spark expression (``customer_segments``). When the previous snapshot was
+   scored by the same version, only the day's customers and those whose segment changes with the
+   calendar today (``segment_changes_on``) are scored again; otherwise every customer is.
+   ``segment_profiles``, the heatmap and the drift come from the segment statistics;
+   ``segment_migration`` counts the moves since the previous scored snapshot. Without a champion
+   these tables are empty and the log says how to get one.
 4. **Marts** for the dashboards: segment keys, segment features, feature drift, model history.
 5. **Publish**: the whole folder in one atomic swap (``bankseg.publish``).
 """
@@ -33,17 +43,20 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from bankseg import credentials, marts, quality, scoring, tracking
+from bankseg import credentials, marts, population, quality, scoring, tracking
 from bankseg.features import (
-    SORT_AGGREGATION, STATE_COLUMNS, TRANSACTION_COLUMNS, batch_state, features, features_digest, fold, row_digest,
+    DIGEST_MODULUS, SORT_AGGREGATION, STATE_COLUMNS, TRANSACTION_COLUMNS, as_of, batch_state, features, features_digest, fold,
+    row_digest,
 )
 from bankseg.layout import DataLayout, Snapshot
 from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.publish import StagedUnit, read_manifest, unit_paths
+from bankseg.row_versions import TableChain, link_files
 from bankseg.run_records import finish_record
 from bankseg.spark import timed
 
 JOB_NAME = "customer_snapshot"
+FEATURES, SEGMENTS = "customer_features", "customer_segments"
 log = logging.getLogger(__name__)
 
 
@@ -64,12 +77,15 @@ def fold_plan(layout: DataLayout, run_date: str) -> FoldPlan:
     published = {date: read_manifest(Path(layout.batch(date).root))["txid"] for date in layout.batch_dates() if date <= run_date}
     stale = []
     for base in reversed([date for date in layout.snapshot_dates() if date <= run_date]):
-        covered = (read_manifest(Path(layout.snapshot(base).root)) or {}).get("batches")
-        if covered == {date: txid for date, txid in published.items() if date <= base}:
+        manifest = read_manifest(Path(layout.snapshot(base).root)) or {}
+        if TableChain.from_manifest(manifest, FEATURES) is None:
+            stale.append(f"snapshot {base} was written before row versions")
+        elif manifest.get("batches") == {date: txid for date, txid in published.items() if date <= base}:
             since = [date for date in published if date > base]
             return FoldPlan(base, since, published, f"snapshot {base} plus {len(since)} batch(es) delivered since")
-        stale.append(base)
-    reason = "no earlier snapshot" if not stale else f"batches changed since snapshot {stale[0]} was made"
+        else:
+            stale.append(f"batches changed since snapshot {base} was made")
+    reason = stale[0] if stale else "no earlier snapshot"
     return FoldPlan(None, sorted(published), published, f"every batch from scratch: {reason}")
 
 
@@ -80,72 +96,61 @@ TRANSACTION_SCHEMA = (
 )
 
 
-def snapshot_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, run_date: str) -> DataFrame:
-    """The snapshot's features and state: ``plan.base`` with ``plan.batches`` folded in."""
-    state = None
-    if plan.base is not None:
-        state = spark.read.parquet(layout.snapshot(plan.base).customer_features).select(*STATE_COLUMNS)
-    if plan.batches:
-        delivered = batch_state(spark.read.parquet(*[layout.batch(date).transactions for date in plan.batches]).select(*TRANSACTION_COLUMNS))
-        state = delivered if state is None else fold(state, delivered)
-    if state is None:  # nothing delivered yet: an empty snapshot with the full schema
-        state = batch_state(spark.createDataFrame([], TRANSACTION_SCHEMA))
-    return features(state, run_date)
+@dataclass(frozen=True)
+class PublishedSnapshot:
+    """A published snapshot: its folder, manifest and table chains; the one reader of its customers.
+
+        PublishedSnapshot.load(layout, "2016-10-21").features_now(spark)   # one row per customer as of that date
+    """
+
+    date: str
+    folder: Snapshot
+    manifest: dict
+
+    @classmethod
+    def load(cls, layout: DataLayout, snapshot_date: str) -> PublishedSnapshot:
+        folder = layout.snapshot(snapshot_date)
+        return cls(snapshot_date, folder, read_manifest(Path(folder.root)) or {})
+
+    @property
+    def features_chain(self) -> TableChain:
+        return TableChain.from_manifest(self.manifest, FEATURES)
+
+    @property
+    def segments_chain(self) -> TableChain | None:
+        """None when the snapshot was not scored."""
+        return TableChain.from_manifest(self.manifest, SEGMENTS) if self.manifest.get("model_version") else None
+
+    def features(self, spark: SparkSession) -> DataFrame:
+        """One row per customer, each as of the date it was computed for."""
+        return self.features_chain.current(spark.read.parquet(self.folder.customer_features))
+
+    def features_now(self, spark: SparkSession) -> DataFrame:
+        """One row per customer as of the snapshot's date: what the training reads."""
+        return as_of(self.features(spark), self.date)
+
+    def segments(self, spark: SparkSession) -> DataFrame:
+        return self.segments_chain.current(spark.read.parquet(self.folder.customer_segments))
 
 
-def previous_scored_segments(spark: SparkSession, layout: DataLayout, run_date: str) -> tuple[str | None, DataFrame | None]:
-    """The newest earlier snapshot that was scored, and its segments."""
-    for date in reversed([d for d in layout.snapshot_dates() if d < run_date]):
-        if (read_manifest(Path(layout.snapshot(date).root)) or {}).get("model_version"):
-            return date, spark.read.parquet(layout.snapshot(date).customer_segments)
-    return None, None
+def delivered_state(spark: SparkSession, layout: DataLayout, batches: list[str]) -> DataFrame:
+    """The state of each customer from ``batches`` alone (an empty state when there are none)."""
+    transactions = (spark.read.parquet(*[layout.batch(date).transactions for date in batches]).select(*TRANSACTION_COLUMNS) if batches
+                    else spark.createDataFrame([], TRANSACTION_SCHEMA))
+    return batch_state(transactions)
 
 
-def write_segments(spark: SparkSession, layout: DataLayout, staged: Snapshot, features_frame: DataFrame, run_date: str,
-                   champion: tuple[str, object] | None, secret: str) -> dict:
-    """Segments, profiles, migration and the segment marts into ``staged``; empty tables without a champion."""
-    if champion is None:
-        for path, schema in ((staged.customer_segments, scoring.SEGMENTS_SCHEMA), (staged.segment_profiles, scoring.PROFILES_SCHEMA),
-                             (staged.segment_migration, scoring.MIGRATION_SCHEMA), (staged.mart("segment_keys"), marts.SEGMENT_KEYS_SCHEMA),
-                             (staged.mart("segment_features"), marts.SEGMENT_FEATURES_SCHEMA),
-                             (staged.mart("feature_drift"), marts.FEATURE_DRIFT_SCHEMA)):
-            spark.createDataFrame([], schema).coalesce(1).write.parquet(path)
-        return {"model_version": None, "segments": [], "customers_scored": 0, "customers_changed_segment": 0}
-    version, parameters = champion
-    # Scored once and checkpointed: every table below is a read of it, none a join back to the
-    # features. A cached frame would keep the scoring expression in its plan, and Spark analyses
-    # and optimises that plan again for each of the seven reads; the checkpoint's plan is its rows
-    # (16,867 customers: 11.7 s instead of 21.5 s for this function, warm; 17.9 s instead of 25.5 s
-    # cold). Its blocks live on the executors: one lost with its executor fails the task, and
-    # Airflow's retry runs it again, with nothing published in between.
-    scored = scoring.score(features_frame, parameters, version, run_date).localCheckpoint()
-    scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
-    marts.segment_keys(scored, secret).coalesce(1).write.parquet(staged.mart("segment_keys"))
-    summaries = scoring.segment_summaries(scored)
-    distinctive = {column: {row["segment_id"]: row for row in scoring.distinctive_values(scored, column).collect()} for column in ("city", "age_band")}
-    descriptions = {segment.segment_id: segment.description for segment in parameters.segments}
-    profiles = scoring.profile_rows(summaries, distinctive, descriptions)
-    spark.createDataFrame(profiles, scoring.PROFILES_SCHEMA).coalesce(1).write.parquet(staged.segment_profiles)
-    heatmap = [(row["segment_id"], row["segment_name"], row["customers"], *[row[f"scaled_{name}"] for name in INPUT_COLUMNS]) for row in summaries]
-    spark.createDataFrame(heatmap, marts.SEGMENT_FEATURES_SCHEMA).coalesce(1).write.parquet(staged.mart("segment_features"))
-    previous_date, previous = previous_scored_segments(spark, layout, run_date)
-    moves = scoring.migration(scored, previous).collect()
-    spark.createDataFrame(moves, scoring.MIGRATION_SCHEMA).coalesce(1).write.parquet(staged.segment_migration)
-    reference = parameters.metadata.get("drift_reference")
-    in_model_space = scored.select(*[F.col(f"scaled_{name}").alias(name) for name in INPUT_COLUMNS])
-    drift = [] if not reference else [(feature, psi, parameters.metadata["snapshot_date"], bins) for feature, psi, bins in marts.feature_drift(reference, in_model_space)]
-    spark.createDataFrame(drift, marts.FEATURE_DRIFT_SCHEMA).coalesce(1).write.parquet(staged.mart("feature_drift"))
-    return {
-        "model_version": version,
-        "migration_since": previous_date,
-        "customers_scored": sum(row["customers"] for row in summaries),
-        "customers_changed_segment": sum(m["customers"] for m in moves if m["from_segment_id"] is not None and m["from_segment_id"] != m["to_segment_id"]),
-        "segments": [
-            {"segment_id": p[0], "name": p[1], "customers": p[3], "share": p[13], "median_balance": p[4], "median_spend": p[5],
-             "mean_frequency": p[6], "median_recency_days": p[7]}
-            for p in profiles
-        ],
-    }
+def state_figures(frame: DataFrame) -> dict:
+    """Customers, transactions and the summed row digests of ``frame``, in one job."""
+    row = frame.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions"), F.sum(row_digest(frame)).alias("digest")).first()
+    return {"customers": int(row["customers"]), "transactions_used": int(row["transactions"] or 0), "digest_sum": int(row["digest"] or 0)}
+
+
+def published_figures(totals: dict, run_date: str) -> dict:
+    """What the manifest says of the features: counts, the digest as of ``run_date``, its date-free sum."""
+    digest_sum = totals["digest_sum"] % DIGEST_MODULUS
+    return {"customers": totals["customers"], "transactions_used": totals["transactions_used"],
+            "features_digest": features_digest(digest_sum, run_date), "features_digest_sum": digest_sum}
 
 
 def champion_parameters(layout: DataLayout) -> tuple[str, object] | None:
@@ -171,6 +176,164 @@ def reusable_features(layout: DataLayout, plan: FoldPlan, run_date: str) -> dict
     return manifest if verdict.get("suite_digest") == quality.suite_digest("features") else None
 
 
+def previous_scored_segments(spark: SparkSession, layout: DataLayout, run_date: str) -> tuple[str | None, DataFrame | None]:
+    """The newest earlier snapshot that was scored, and its segments, one row per customer."""
+    for date in reversed([d for d in layout.snapshot_dates() if d < run_date]):
+        previous = PublishedSnapshot.load(layout, date)
+        if previous.segments_chain is not None:
+            return date, previous.segments(spark)
+    return None, None
+
+
+@dataclass
+class FeaturesStep:
+    """What the features phase leaves for the segments: the staged rows the gate checks, the
+    customers to score again when scoring changes only, and the figures for the manifest."""
+
+    staged_rows: DataFrame  # what this run wrote: every customer, or the day's changes
+    chain: TableChain
+    figures: dict
+    gate: object | None  # the background gate's future; None when the verdict is reused
+    # Changes only: the customers to score again (the day's and those whose segment changes with
+    # the calendar today), their rows as of the previous snapshot, and their previous segments.
+    changes: ChangedCustomers | None = None
+
+
+@dataclass
+class ChangedCustomers:
+    features_now: DataFrame  # their features as of the run date
+    old_features: DataFrame  # their rows before, for the ones the previous snapshot had
+    old_segments: DataFrame  # customer_id, segment_id before, likewise
+
+
+def full_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previous: PublishedSnapshot | None, staged: Snapshot,
+                  run_date: str, needed: list[str]) -> FeaturesStep:
+    """Every customer: the previous snapshot's rows (or nothing) with every batch since folded in."""
+    state = delivered_state(spark, layout, plan.batches)
+    if previous is not None:
+        state = fold(previous.features(spark).select(*STATE_COLUMNS), state)
+    frame = features(state, run_date)
+    frame.write.parquet(staged.customer_features)
+    staged_rows = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
+    totals = state_figures(staged_rows)
+    return FeaturesStep(staged_rows, TableChain.full(run_date, totals["customers"]), published_figures(totals, run_date), None)
+
+
+def changed_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previous: PublishedSnapshot, staged: Snapshot,
+                     run_date: str, needed: list[str], score_changes: bool) -> FeaturesStep:
+    """The customers of the batches since the previous snapshot, folded onto their previous rows,
+    beside links to the previous snapshot's files; with ``score_changes``, also the customers whose
+    segment changes with the calendar by the run date."""
+    delivered = delivered_state(spark, layout, plan.batches).localCheckpoint()
+    touched = delivered.select("customer_id", F.lit(True).alias("touched"))
+    if score_changes:
+        # One pass over the previous segments: the day's customers and the ones due to move.
+        old_segments = (previous.segments(spark).select("customer_id", "segment_id", "segment_changes_on")
+                        .join(F.broadcast(touched), "customer_id", "left")
+                        .where(F.col("touched").isNotNull() | (F.col("segment_changes_on") <= F.to_date(F.lit(run_date))))
+                        .select("customer_id", "segment_id").localCheckpoint())
+        lookup = touched.select("customer_id").unionByName(old_segments.select("customer_id")).distinct()
+    else:
+        old_segments, lookup = None, touched.select("customer_id")
+    # One pass over the previous rows for the customers needed; only they are read on.
+    old_features = previous.features(spark).join(F.broadcast(lookup), "customer_id", "left_semi").localCheckpoint()
+    touched_before = old_features.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_semi")
+    frame = features(fold(touched_before.select(*STATE_COLUMNS), delivered), run_date)
+    frame.write.parquet(staged.customer_features)
+    staged_rows = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
+    now, before = state_figures(staged_rows), state_figures(touched_before)
+    # The job above cached the day's rows (its listing is fixed), so the links do not join them.
+    link_files(previous.folder.customer_features, staged.customer_features)
+    base = previous.manifest
+    totals = {"customers": base["customers"] + now["customers"] - before["customers"],
+              "transactions_used": base["transactions_used"] + now["transactions_used"] - before["transactions_used"],
+              "digest_sum": base["features_digest_sum"] + now["digest_sum"] - before["digest_sum"]}
+    changes = None
+    if score_changes:
+        movers_before = old_features.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_anti")
+        features_now = staged_rows.select(*scoring.SCORING_INPUTS).unionByName(as_of(movers_before, run_date).select(*scoring.SCORING_INPUTS))
+        changes = ChangedCustomers(features_now, old_features, old_segments)
+    return FeaturesStep(staged_rows, previous.features_chain.then(run_date, now["customers"]), published_figures(totals, run_date), None, changes)
+
+
+def write_empty_segments(spark: SparkSession, staged: Snapshot) -> dict:
+    for path, schema in ((staged.customer_segments, scoring.SEGMENTS_SCHEMA), (staged.segment_profiles, scoring.PROFILES_SCHEMA),
+                         (staged.segment_migration, scoring.MIGRATION_SCHEMA), (staged.segment_statistics, population.STATISTICS_SCHEMA),
+                         (staged.mart("segment_keys"), marts.SEGMENT_KEYS_SCHEMA),
+                         (staged.mart("segment_features"), marts.SEGMENT_FEATURES_SCHEMA),
+                         (staged.mart("feature_drift"), marts.FEATURE_DRIFT_SCHEMA)):
+        spark.createDataFrame([], schema).coalesce(1).write.parquet(path)
+    return {"model_version": None, "segments": [], "customers_scored": 0, "customers_changed_segment": 0, "customers_rescored": 0}
+
+
+def score_everyone(spark: SparkSession, layout: DataLayout, staged: Snapshot, features_now: DataFrame, run_date: str,
+                   champion: tuple[str, object], secret: str) -> tuple[TableChain, list[tuple], str | None, int]:
+    """Every customer scored: segments, keys and statistics written in full; the migration since the
+    previous scored snapshot. Returns the segments' chain, the moves, that snapshot's date, the rows."""
+    version, parameters = champion
+    # Scored once and checkpointed: every table below is a read of it. A cached frame would keep
+    # the scoring expression in its plan, and Spark analyses and optimises that plan again for each
+    # read (16,867 customers: 11.7 s instead of 21.5 s warm). Its blocks live on the executors: one
+    # lost with its executor fails the task, and Airflow's retry runs it again, with nothing
+    # published in between.
+    scored = scoring.score(features_now, parameters, version, run_date).localCheckpoint()
+    scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
+    marts.segment_keys(scored, secret).write.parquet(staged.mart("segment_keys"))
+    population.aggregate(population.contributions(scored, parameters)).coalesce(1).write.parquet(staged.segment_statistics)
+    previous_date, previous = previous_scored_segments(spark, layout, run_date)
+    moves = scoring.migration(scored, previous).collect()
+    customers = sum(move["customers"] for move in moves)
+    return TableChain.full(run_date, customers), [tuple(move) for move in moves], previous_date, customers
+
+
+def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snapshot, changes: ChangedCustomers, run_date: str,
+                  champion: tuple[str, object], secret: str) -> tuple[TableChain, list[tuple], str, int]:
+    """Only the changed customers scored again; their rows beside links to the previous snapshot's,
+    the statistics updated with their new rows and without their old ones."""
+    version, parameters = champion
+    scored = scoring.score(changes.features_now, parameters, version, run_date).localCheckpoint()
+    scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
+    marts.segment_keys(scored, secret).write.parquet(staged.mart("segment_keys"))
+    removed = population.contributions(changes.old_features.join(changes.old_segments, "customer_id"), parameters)
+    previous_statistics = spark.read.parquet(previous.folder.segment_statistics)
+    population.updated(previous_statistics, population.contributions(scored, parameters), removed).coalesce(1).write.parquet(staged.segment_statistics)
+    moves = (scored.select("customer_id", F.col("segment_id").alias("to_segment_id"))
+             .join(changes.old_segments.select("customer_id", F.col("segment_id").alias("from_segment_id")), "customer_id", "left")
+             .groupBy("from_segment_id", "to_segment_id").agg(F.count("*").alias("customers")).collect())
+    rescored = sum(move["customers"] for move in moves)
+    before = {row["segment_id"]: row["customers"] for row in previous_statistics.where(F.col("measure") == "customers").collect()}
+    link_files(previous.folder.customer_segments, staged.customer_segments)
+    link_files(previous.folder.mart("segment_keys"), staged.mart("segment_keys"))
+    return previous.segments_chain.then(run_date, rescored), scoring.changed_migration(moves, before), previous.date, rescored
+
+
+def write_segment_tables(spark: SparkSession, staged: Snapshot, run_date: str, champion: tuple[str, object], moves: list[tuple],
+                         migration_since: str | None, rescored: int) -> dict:
+    """Profiles, heatmap, drift and migration of the scored snapshot, from its statistics."""
+    version, parameters = champion
+    figures = population.figures(spark.read.parquet(staged.segment_statistics), parameters, run_date)
+    descriptions = {segment.segment_id: segment.description for segment in parameters.segments}
+    profiles = scoring.profile_rows(figures, descriptions, version)
+    spark.createDataFrame(profiles, scoring.PROFILES_SCHEMA).coalesce(1).write.parquet(staged.segment_profiles)
+    heatmap = [(row["segment_id"], row["segment_name"], row["customers"], *[row[f"scaled_{name}"] for name in INPUT_COLUMNS]) for row in figures.summaries]
+    spark.createDataFrame(heatmap, marts.SEGMENT_FEATURES_SCHEMA).coalesce(1).write.parquet(staged.mart("segment_features"))
+    spark.createDataFrame(moves, scoring.MIGRATION_SCHEMA).coalesce(1).write.parquet(staged.segment_migration)
+    drift = [(feature, psi, parameters.metadata["snapshot_date"], bins) for feature, psi, bins in figures.drift]
+    spark.createDataFrame(drift, marts.FEATURE_DRIFT_SCHEMA).coalesce(1).write.parquet(staged.mart("feature_drift"))
+    return {
+        "model_version": version,
+        "migration_since": migration_since,
+        "customers_scored": sum(figures.customers.values()),
+        "customers_rescored": rescored,
+        "customers_changed_segment": sum(customers for source, target, customers in moves if source is not None and source != target),
+        "segments": [
+            {"segment_id": p[0], "name": p[1], "customers": p[3], "share": p[13], "median_balance": p[4], "median_spend": p[5],
+             "mean_frequency": p[6], "median_recency_days": p[7]}
+            for p in profiles
+        ],
+    }
+
+
 def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> dict:
     started = time.monotonic()
     record_path = layout.run_record(run_date, JOB_NAME)
@@ -179,47 +342,59 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
         spark.conf.set(key, value)
     plan = fold_plan(layout, run_date)
     reused = reusable_features(layout, plan, run_date)
-    fold = plan.reason if reused is None else f"the published features of {run_date} reused: no batch changed since"
-    record = {"job": JOB_NAME, "run_date": run_date, "published": False, "fold": fold, "phase_seconds": phase_seconds}
-    if reused is None:
-        quality.clear_reports(layout, run_date, ("features",))
+    previous = PublishedSnapshot.load(layout, plan.base) if plan.base is not None and reused is None else None
     # The registry is asked first: a registry that does not answer fails the task before any work.
     champion = champion_parameters(layout)
     secret = credentials.customer_key_secret(layout)
-    # What the gate and the segments read of the staged snapshot.
-    needed = sorted({*quality.suite_columns("features"), *scoring.SCORING_INPUTS})
+    # A day with no batch since the previous snapshot (the snapshot step alone on a later date) is written in full.
+    changes_only = previous is not None and bool(plan.batches) and not previous.features_chain.due_for_compaction
+    scoring_changes = (changes_only and champion is not None and previous.manifest.get("model_version") == champion[0]
+                       and not previous.segments_chain.due_for_compaction)
+    if reused is not None:
+        fold_text = f"the published features of {run_date} reused: no batch changed since"
+    else:
+        fold_text = plan.reason + ("" if previous is None else ", the changed customers only" if changes_only else ", written in full (compaction)")
+    record = {"job": JOB_NAME, "run_date": run_date, "published": False, "fold": fold_text, "phase_seconds": phase_seconds}
+    if reused is None:
+        quality.clear_reports(layout, run_date, ("features",))
+    # What the gate and the segments read of the staged rows.
+    needed = sorted({*quality.suite_columns("features"), *scoring.SCORING_INPUTS, "frequency", "monetary_total", "balance_latest"})
     with StagedUnit.open(unit_paths(layout.warehouse, JOB_NAME, run_date, layout.snapshot(run_date).root)) as unit:
         staged = Snapshot(str(unit.staged))
-        gate = None
-        if reused is None:
-            with timed(phase_seconds, "features"):
-                frame = snapshot_features(spark, layout, plan, run_date)
-                frame.write.parquet(staged.customer_features)
-            # Cached once: the gate and the segments both read it.
-            staged_features = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
-            with timed(phase_seconds, "read_staged"):
-                row = staged_features.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions"),
-                                          F.sum(row_digest(staged_features)).alias("digest")).first()
-            counts = {"customers": row["customers"], "transactions_used": int(row["transactions"] or 0),
-                      "features_digest": features_digest(row["digest"])}
-            # The gate runs beside the segments and marts; nothing is published before its verdict.
-            gate = quality.validate_in_background(staged_features, layout, "features", run_date)
-        else:
-            with timed(phase_seconds, "features"):
+        with timed(phase_seconds, "features"):
+            if reused is not None:
                 # Linked, not copied: published files are never changed, and a swap moves folders, not files.
                 shutil.copytree(layout.snapshot(run_date).customer_features, staged.customer_features, copy_function=os.link)
-            staged_features = spark.read.parquet(staged.customer_features).select(*needed)
-            counts = {key: reused[key] for key in ("customers", "transactions_used", "features_digest")}
+                chain = TableChain.from_manifest(reused, FEATURES)
+                step = FeaturesStep(chain.current(spark.read.parquet(staged.customer_features)), chain,
+                                    {key: reused[key] for key in ("customers", "transactions_used", "features_digest", "features_digest_sum")}, None)
+            elif changes_only:
+                step = changed_features(spark, layout, plan, previous, staged, run_date, needed, scoring_changes)
+            else:
+                step = full_features(spark, layout, plan, previous, staged, run_date, needed)
+        if reused is None:
+            # The gate runs beside the segments and marts; nothing is published before its verdict.
+            step.gate = quality.validate_in_background(step.staged_rows, layout, "features", run_date)
         with timed(phase_seconds, "segments_and_marts"):
-            scored = write_segments(spark, layout, staged, staged_features, run_date, champion, secret)
+            if champion is None:
+                scored, segments_chain = write_empty_segments(spark, staged), None
+            else:
+                if step.changes is not None:
+                    segments_chain, moves, since, rescored = score_changes(spark, previous, staged, step.changes, run_date, champion, secret)
+                else:
+                    # The staged rows are every customer, but for a day's changes, which the links complete.
+                    everyone = step.chain.current(spark.read.parquet(staged.customer_features)) if changes_only else step.staged_rows
+                    segments_chain, moves, since, rescored = score_everyone(spark, layout, staged, as_of(everyone, run_date), run_date, champion, secret)
+                scored = write_segment_tables(spark, staged, run_date, champion, moves, since, rescored)
             spark.createDataFrame(tracking.model_history(layout), marts.MODEL_HISTORY_SCHEMA).coalesce(1).write.parquet(staged.mart("model_history"))
         with timed(phase_seconds, "features_gate"):
-            report = gate.result() if gate is not None else quality.restore_report(layout, run_date, reused["features_gate"])
-        staged_features.unpersist()
+            report = step.gate.result() if step.gate is not None else quality.restore_report(layout, run_date, reused["features_gate"])
+        step.staged_rows.unpersist()
         if not report["success"]:
             rejected = quality.reject(report, unit, layout.rejected(JOB_NAME, run_date))
-            return finish_record(record_path, {**record, "customers": counts["customers"], **rejected}, started)
-        figures = {"batches": plan.covered, **counts, "features_gate": report, **scored}
+            return finish_record(record_path, {**record, "customers": step.figures["customers"], **rejected}, started)
+        tables = {FEATURES: step.chain.to_record(), **({SEGMENTS: segments_chain.to_record()} if segments_chain else {})}
+        figures = {"batches": plan.covered, **step.figures, "tables": tables, "features_gate": report, **scored}
         with timed(phase_seconds, "publish"):
             manifest = unit.publish(figures)
     snapshot = layout.snapshot(run_date)
@@ -230,7 +405,6 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
 def summarise(record: dict) -> str:
     if not record["published"]:
         return f"{JOB_NAME} {record['run_date']}: nothing published, {record['gate']} gate failed: {'; '.join(record['gate_failures'])}"
-    scored = (f"{record['customers_scored']:,} scored with model version {record['model_version']}" if record["model_version"]
-              else "not scored (no champion model)")
+    scored = (f"{record['customers_scored']:,} scored with model version {record['model_version']} "
+              f"({record['customers_rescored']:,} scored this run)" if record["model_version"] else "not scored (no champion model)")
     return f"{JOB_NAME} {record['run_date']}: {record['customers']:,} customers ({record['fold']}), {scored}"
-

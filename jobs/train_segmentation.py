@@ -43,6 +43,7 @@ from bankseg.layout import DataLayout
 from bankseg.features import features_digest, row_digest
 from bankseg.model_spec import INPUT_COLUMNS, MODEL_INPUTS, REGISTERED_MODEL
 from bankseg.run_records import write_run_record
+from bankseg.snapshot import PublishedSnapshot
 from bankseg.segmentation import GateEvidence, Preprocessing, SegmentationParameters, name_segments, nearest, quality_gate_failures
 from bankseg.marts import DRIFT_BINS
 from bankseg.spark import preload, run_job_from_command_line, timed
@@ -79,12 +80,12 @@ class SnapshotStatistics:
     preprocessing: Preprocessing
 
 
-def content_hash(features: DataFrame) -> str:
-    """Order-independent digest of what the training reads: the row digests summed modulo 2**60, in 15 hex digits."""
-    return snapshot_statistics(features).digest
+def content_hash(features: DataFrame, snapshot_date: str) -> str:
+    """Order-independent digest of what the training reads (``bankseg.features.features_digest``)."""
+    return snapshot_statistics(features, snapshot_date).digest
 
 
-def snapshot_statistics(features: DataFrame) -> SnapshotStatistics:
+def snapshot_statistics(features: DataFrame, snapshot_date: str) -> SnapshotStatistics:
     """In one pass over every customer: the count, the digest (``content_hash``), and the
     preprocessing: the imputation median, then the means and standard deviations of the transformed
     inputs. An imputed input's moments come from its known values and the median that fills the
@@ -113,7 +114,7 @@ def snapshot_statistics(features: DataFrame) -> SnapshotStatistics:
         means.append(mean)
         # A constant input (every customer alike) is left unscaled rather than divided by zero.
         stds.append(math.sqrt(max(squares / max(customers, 1) - mean * mean, 0.0)) or 1.0)
-    digest = features_digest(row["digest"])
+    digest = features_digest(row["digest"], snapshot_date)
     return SnapshotStatistics(customers, digest, Preprocessing(medians=medians, means=means, stds=stds))
 
 
@@ -511,10 +512,10 @@ def run(spark: SparkSession, layout: DataLayout, run_date: str, parameters: Trai
     parameters = parameters.check()
     snapshot = latest_snapshot(layout, run_date)
     snapshot_path = layout.snapshot(snapshot).customer_features
-    features = spark.read.parquet(snapshot_path).select("customer_id", "recency_days", "frequency", "monetary_mean",
-                                                        "monetary_total", "balance_latest")
+    features = PublishedSnapshot.load(layout, snapshot).features_now(spark).select(
+        "customer_id", "recency_days", "frequency", "monetary_mean", "monetary_total", "balance_latest", "last_txn_date")
     with timed(phase_seconds, "read_and_sample"):
-        statistics = snapshot_statistics(features)
+        statistics = snapshot_statistics(features, snapshot)
         customers, digest, preprocessing = statistics.customers, statistics.digest, statistics.preprocessing
         if customers == 0:
             raise TrainingDataError(f"the features snapshot {snapshot} has no customers: land transactions and run the daily DAG first")

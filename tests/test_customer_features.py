@@ -7,12 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F
 
 from bankseg import synthetic
 from bankseg.features import batch_state, features, fold
-from bankseg.layout import DataLayout
+from bankseg.layout import COMPUTED_ON, DataLayout
 from bankseg import snapshot as customer_snapshot
-from bankseg import etl
+from bankseg import etl, row_versions
+from jobs import train_segmentation
 
 pytestmark = pytest.mark.spark
 
@@ -157,35 +159,62 @@ def etl_line_dated(line: str, day: str) -> str:
     return out.getvalue()
 
 
-def test_the_daily_snapshot_equals_a_recompute_from_every_batch(spark, tmp_path):
+def test_the_daily_snapshot_equals_a_recompute_from_every_batch(spark, tmp_path, monkeypatch):
     layout = DataLayout(str(tmp_path / "data"))
     land_days(layout, tmp_path)
+    # Each of these small days changes most customers: no compaction until asked for below.
+    monkeypatch.setattr(row_versions, "MAX_CHANGE_SHARE", 10.0)
     for day in DAYS:
         etl.publish_batch(spark, layout, day)
         record = customer_snapshot.publish_snapshot(spark, layout, day)
         assert record["published"], record
         if day != DAYS[0]:
-            assert record["fold"] == f"snapshot {DAYS[DAYS.index(day) - 1]} plus 1 batch(es) delivered since"
+            assert record["fold"] == f"snapshot {DAYS[DAYS.index(day) - 1]} plus 1 batch(es) delivered since, the changed customers only"
     assert etl_record_reason_count(layout, DAYS[-1], "ALREADY_LOADED") == 25
     assert_equal_to_a_recompute(spark, layout)
+    # A snapshot whose previous one has gathered its change sets is written in full, as a recompute.
+    monkeypatch.setattr(row_versions, "MAX_CHANGE_SETS", 1)
+    etl.publish_batch(spark, layout, DAYS[-1])
+    compacted = customer_snapshot.publish_snapshot(spark, layout, DAYS[-1])
+    assert compacted["fold"] == f"snapshot {DAYS[-2]} plus 1 batch(es) delivered since, written in full (compaction)"
+    assert_equal_to_a_recompute(spark, layout)
+    monkeypatch.setattr(row_versions, "MAX_CHANGE_SETS", 30)
     # Rerunning a day whose batch changed makes the later snapshot start from the last one still
     # valid, and the result is again a recompute's.
     etl.publish_batch(spark, layout, DAYS[1])
     rerun = customer_snapshot.publish_snapshot(spark, layout, DAYS[-1])
-    assert rerun["fold"] == f"snapshot {DAYS[0]} plus 2 batch(es) delivered since"
+    assert rerun["fold"] == f"snapshot {DAYS[0]} plus 2 batch(es) delivered since, the changed customers only"
     assert_equal_to_a_recompute(spark, layout)
 
 
 def assert_equal_to_a_recompute(spark, layout: DataLayout) -> None:
-    """The published last snapshot equals one aggregation of every batch's transactions, row for row."""
-    incremental = spark.read.parquet(layout.snapshot(DAYS[-1]).customer_features)
+    """The last snapshot read as of its date equals one aggregation of every batch's transactions,
+    row for row, though it wrote only the customers of its own batch; its counts and digest are
+    a recompute's too."""
+    published = customer_snapshot.PublishedSnapshot.load(layout, DAYS[-1])
+    incremental = published.features_now(spark)
     every_batch = spark.read.parquet(*[layout.batch(day).transactions for day in DAYS])
     from_scratch = features(batch_state(every_batch), DAYS[-1])
-    columns = sorted(incremental.columns)
-    assert columns == sorted(from_scratch.columns)
+    columns = sorted(set(incremental.columns) - {COMPUTED_ON})
+    assert sorted(incremental.columns) == sorted(from_scratch.columns)
     assert incremental.count() == from_scratch.count() > 1_500
     assert incremental.select(*columns).exceptAll(from_scratch.select(*columns)).count() == 0
     assert from_scratch.select(*columns).exceptAll(incremental.select(*columns)).count() == 0
+    # The folder holds the day's customers as new rows, every other row linked from earlier snapshots.
+    stored = spark.read.parquet(published.folder.customer_features)
+    chain = published.features_chain
+    changed = stored.where(F.col(COMPUTED_ON) > chain.base).select("customer_id").distinct().count()
+    if chain.changes:
+        since_base = [day for day in layout.batch_dates() if chain.base < day <= DAYS[-1]]
+        touched = spark.read.parquet(*[layout.batch(day).transactions for day in since_base]).select("customer_id").distinct()
+        assert 0 < changed == touched.count() < from_scratch.count()
+        assert stored.where(F.col(COMPUTED_ON) == chain.base).count() == chain.base_rows
+    else:
+        assert changed == 0 and stored.count() == chain.base_rows == from_scratch.count()
+    manifest = published.manifest
+    assert manifest["customers"] == from_scratch.count()
+    assert manifest["transactions_used"] == from_scratch.agg(F.sum("frequency")).first()[0]
+    assert manifest["features_digest"] == train_segmentation.content_hash(from_scratch, DAYS[-1])
 
 
 def etl_record_reason_count(layout: DataLayout, day: str, reason: str) -> int:

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,9 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from bankseg import credentials, endpoints, environment, etl, pipeline, scoring, services, synthetic, tracking
+from bankseg import credentials, endpoints, environment, etl, pipeline, population, scoring, services, synthetic, tracking
 from bankseg import snapshot as customer_snapshot
-from bankseg.layout import DataLayout
+from bankseg.layout import COMPUTED_ON, DataLayout
 from bankseg.model_spec import INPUT_COLUMNS, REGISTERED_MODEL
 from bankseg.publish import read_manifest
 from bankseg.spark_model import segment_columns
@@ -97,17 +98,21 @@ def test_training_logs_a_parent_run_and_one_nested_run_per_algorithm_and_k(spark
 
 
 def test_the_content_hash_is_the_sum_of_row_digests_whatever_the_order(spark):
-    rows = [("C1", 3, 2, 10.0, "20.00", "100.50"), ("C2", 0, 1, 5.5, "5.50", None)]
-    frame = spark.createDataFrame(rows, FEATURE_SCHEMA.replace("decimal(28,2)", "string").replace("decimal(18,2)", "string")).select(
+    rows = [("C1", 3, 2, 10.0, "20.00", "100.50", "2016-10-18"), ("C2", 0, 1, 5.5, "5.50", None, "2016-10-21")]
+    schema = FEATURE_SCHEMA.replace("decimal(28,2)", "string").replace("decimal(18,2)", "string") + ", last_txn_date string"
+    frame = spark.createDataFrame(rows, schema).select(
         "customer_id", "recency_days", "frequency", "monetary_mean",
         F.col("monetary_total").cast("decimal(28,2)").alias("monetary_total"), F.col("balance_latest").cast("decimal(18,2)").alias("balance_latest"),
+        F.to_date("last_txn_date").alias("last_txn_date"),
     )
-    # By hand, as the docstring defines it: the first 15 hex digits of each row's SHA-256, summed mod 2**60.
-    digests = [hashlib.sha256(text.encode()).hexdigest()[:15] for text in ("C1|3|2|20.00|100.50", "C2|0|1|5.50|")]
-    expected = f"{sum(int(digest, 16) for digest in digests) % (1 << 60):015x}"
-    assert train_segmentation.content_hash(frame) == expected
-    assert train_segmentation.content_hash(frame.orderBy(F.col("customer_id").desc()).repartition(3)) == expected
-    assert train_segmentation.content_hash(frame.withColumn("frequency", F.col("frequency") + 1)) != expected
+    # By hand, as the docstrings define it: the first 15 hex digits of each row's SHA-256, summed with
+    # the date's own, mod 2**60.
+    texts = ("C1|2016-10-18|2|20.00|100.50", "C2|2016-10-21|1|5.50|", RUN_DATE)
+    expected = f"{sum(int(hashlib.sha256(text.encode()).hexdigest()[:15], 16) for text in texts) % (1 << 60):015x}"
+    assert train_segmentation.content_hash(frame, RUN_DATE) == expected
+    assert train_segmentation.content_hash(frame.orderBy(F.col("customer_id").desc()).repartition(3), RUN_DATE) == expected
+    assert train_segmentation.content_hash(frame.withColumn("frequency", F.col("frequency") + 1), RUN_DATE) != expected
+    assert train_segmentation.content_hash(frame, "2016-10-22") != expected
 
 
 def test_the_chosen_model_is_registered_with_its_gate_verdict(trained):
@@ -190,7 +195,8 @@ def test_the_features_asset_starts_no_training_on_features_already_trained_on(sp
     manifest_file = Path(layout.snapshot(RUN_DATE).root) / "_unit.json"
     published = manifest_file.read_text()
     manifest = json.loads(published)
-    training_digest = train_segmentation.content_hash(spark.read.parquet(features_path(layout)))
+    features = customer_snapshot.PublishedSnapshot.load(layout, RUN_DATE).features_now(spark)
+    training_digest = train_segmentation.content_hash(features, RUN_DATE)
     assert manifest["features_digest"] == training_digest
     # The date republished with other features: a training.
     manifest["features_digest"] = f"{int(training_digest, 16) ^ 1:015x}"
@@ -421,18 +427,13 @@ def test_an_empty_snapshot_is_a_clear_error(spark, tmp_path):
         train_segmentation.run(spark, layout, RUN_DATE, TRAINING)
 
 
-def test_a_segment_is_described_by_the_city_most_over_represented_in_it_not_the_most_common(spark):
-    cities = ["DELHI", "DELHI", "PUNE", "PUNE"] + ["DELHI"] * 5 + ["GOA"]
-    segmented = spark.createDataFrame(
-        [(f"C{i}", 1 if i < 4 else 2, city) for i, city in enumerate(cities)], "customer_id string, segment_id int, city string"
-    )
+def test_a_segment_is_described_by_the_city_most_over_represented_in_it_not_the_most_common():
+    counts = {1: {"DELHI": 2, "PUNE": 2}, 2: {"DELHI": 5, "GOA": 1}}
     # Everyone: DELHI 7 of 10, PUNE 2, GOA 1. Segment 1: PUNE 2 of 4 = 0.5 against 0.2 overall, lift 2.5
     # (DELHI only 0.5 / 0.7). Segment 2: GOA 1 of 6 against 0.1, lift 1.67; DELHI 5 of 6 against 0.7, 1.19.
-    found = {r["segment_id"]: (r["distinctive_city"], r["distinctive_city_lift"]) for r in scoring.distinctive_values(segmented, "city").collect()}
-    assert found == {1: ("PUNE", pytest.approx(2.5)), 2: ("GOA", pytest.approx(10 / 6))}
+    assert population.distinctive(counts) == {1: ("PUNE", pytest.approx(2.5)), 2: ("GOA", pytest.approx(10 / 6))}
     # GOA holds a sixth of segment 2: under a support of 20% it cannot win, and DELHI is next.
-    strict = {r["segment_id"]: r["distinctive_city"] for r in scoring.distinctive_values(segmented, "city", min_share=0.2).collect()}
-    assert strict == {1: "PUNE", 2: "DELHI"}
+    assert {segment: value for segment, (value, _) in population.distinctive(counts, min_share=0.2).items()} == {1: "PUNE", 2: "DELHI"}
 
 
 def test_the_silhouette_is_scikit_learns_on_every_point():
@@ -445,3 +446,37 @@ def test_the_silhouette_is_scikit_learns_on_every_point():
     np.testing.assert_allclose(ours, silhouette_samples(points, labels), atol=1e-9)
     assert ours[-1] == 0.0
     assert np.isnan(train_segmentation.silhouette(points, np.zeros(len(points), dtype=int)))
+
+
+def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyone(spark, trained, tmp_path):
+    """A month later, a small delivery: the day's customers and those whose segment changed with the
+    calendar are scored again, the rest linked; the result is every customer scored that day, and
+    the kept statistics are those of every customer."""
+    layout, record = trained
+    version = record["model_version"]
+    tracking.promote(layout, version)
+    customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
+    later = "2016-11-20"
+    delivery = synthetic.Delivery(transaction_date=date.fromisoformat(later), first_transaction_id=10 * ROWS)
+    synthetic.generate_csv(Path(layout.landing_for(later)) / "bank_transactions.csv", rows=400, seed=5, delivery=delivery)
+    assert etl.publish_batch(spark, layout, later)["published"]
+    day = customer_snapshot.publish_snapshot(spark, layout, later)
+    assert day["published"] and day["fold"].endswith("the changed customers only"), day
+    published = customer_snapshot.PublishedSnapshot.load(layout, later)
+    parameters = tracking.model_parameters(layout, version)
+    everyone = scoring.score(published.features_now(spark), parameters, version, later).cache()
+    columns = [column for column in scoring.SEGMENTS_COLUMNS if column != COMPUTED_ON]
+    kept = published.segments(spark).select(*columns)
+    assert kept.count() == everyone.count() == day["customers_scored"] == day["customers"]
+    assert kept.exceptAll(everyone.select(*columns)).count() == 0 and everyone.select(*columns).exceptAll(kept).count() == 0
+    touched = spark.read.parquet(layout.batch(later).transactions).select("customer_id").distinct().count()
+    assert touched < day["customers_rescored"] < day["customers_scored"]  # the calendar moved some who did not transact
+    statistics = spark.read.parquet(published.folder.segment_statistics)
+    built = population.aggregate(population.contributions(everyone, parameters))
+    assert statistics.exceptAll(built).count() == 0 and built.exceptAll(statistics).count() == 0
+    before = customer_snapshot.PublishedSnapshot.load(layout, RUN_DATE).segments(spark)
+    expected = sorted((tuple(row) for row in scoring.migration(everyone, before).collect()), key=str)
+    migration = sorted((tuple(row) for row in spark.read.parquet(published.folder.segment_migration).collect()), key=str)
+    assert migration == expected and sum(row[2] for row in migration) == day["customers"]
+    keys = spark.read.parquet(published.folder.mart("segment_keys"))
+    assert keys.select("customer_key").distinct().count() == day["customers"]

@@ -1,7 +1,8 @@
 """The dashboards' data: the marts the daily DAG publishes, loaded once per snapshot, then filtered.
 
 Nothing here reads the transactions. Each published batch carries its ``activity`` mart and each
-snapshot its segment tables and marts (``bankseg/marts.py``); a page filters the in-memory activity
+snapshot its segment tables and marts (``bankseg/marts.py``; ``segment_keys`` holds a row per
+customer and version, of which the newest counts); a page filters the in-memory activity
 of every batch delivered by the snapshot date, with each customer's segment at that date joined by
 key, and sums it, which keeps totals and distinct customer counts exact. A new or republished
 snapshot (the next daily run, a rerun) is picked up on the next request.
@@ -21,7 +22,7 @@ import pyarrow.dataset as pads
 
 from bankseg import quality
 from bankseg.definitions import NOT_SCORED
-from bankseg.layout import DataLayout
+from bankseg.layout import COMPUTED_ON, DataLayout
 from bankseg.publish import read_manifest
 
 CATEGORICAL = ("city", "gender", "age_band", "amount_category")
@@ -161,10 +162,15 @@ def _read_many(paths: list[str]) -> pd.DataFrame:
     return union.to_table().to_pandas(date_as_object=False)
 
 
+def newest_rows(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """One row per ``key``: the newest by ``computed_on`` (a snapshot table of row versions, ``bankseg.layout``)."""
+    return frame.sort_values(COMPUTED_ON, kind="stable").drop_duplicates(key, keep="last").drop(columns=COMPUTED_ON)
+
+
 def load_snapshot(layout: DataLayout, snapshot_date: str) -> Snapshot:
     folder = layout.snapshot(snapshot_date)
     activity = _read_many([layout.batch(date).activity for date in layout.batch_dates() if date <= snapshot_date])
-    keys = _read(folder.mart("segment_keys"))
+    keys = newest_rows(_read(folder.mart("segment_keys")), "customer_key")
     activity = activity.merge(keys, on="customer_key", how="left")
     activity["segment_id"] = activity["segment_id"].fillna(NOT_SCORED).astype("int64")
     for column in CATEGORICAL:

@@ -1,4 +1,5 @@
--- Customer features, written by jobs/customer_snapshot.py: one row per customer and snapshot date.
+-- Customer features, written by the daily pipeline's snapshot step: per snapshot date, a row per customer and version
+-- (bankseg/row_versions.py): the newest row of each customer, by computed_on, is the customer's state.
 -- ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql for why the DDL is Spark SQL.
 CREATE TABLE IF NOT EXISTS bank_restricted.customer_features (
   customer_id       STRING        COMMENT 'CustomerID as in the file',
@@ -37,9 +38,10 @@ CREATE TABLE IF NOT EXISTS bank_restricted.customer_features (
   transactions_morning   BIGINT   COMMENT 'Transactions from 6 to 11 h',
   transactions_afternoon BIGINT   COMMENT 'Transactions from 12 to 17 h',
   transactions_evening   BIGINT   COMMENT 'Transactions from 18 to 23 h',
+  computed_on       DATE          COMMENT 'The snapshot date this row was computed for: a partition holds the rows of its last full snapshot and of the customers changed since; each customer''s newest row is their state (the view bank.customer_features keeps only it)'
   snapshot_date     DATE          COMMENT 'Partition: the date the features describe (the run date)'
 )
 USING parquet
 PARTITIONED BY (snapshot_date)
-COMMENT 'One feature row per customer and snapshot date, from the transactions delivered by then; input of the segmentation. The counts and sums after share_weekend are what the next day''s snapshot is folded from'
+COMMENT 'Feature rows per snapshot date, from the transactions delivered by then, a row per customer and version (the newest by computed_on counts; recency and age as of computed_on); input of the segmentation. The counts and sums after share_weekend are what the next day''s snapshot is folded from'
 LOCATION '${hivevar:location}';

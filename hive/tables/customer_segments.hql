@@ -1,4 +1,5 @@
--- Customer segments, written by jobs/customer_snapshot.py: the champion model's segment per customer and snapshot date.
+-- Customer segments, written by the daily pipeline's snapshot step: the champion model's segment per customer and
+-- snapshot date, a row per customer and version like customer_features (the newest by computed_on counts).
 -- ${hivevar:location} is the folder of the published units, each partition located in its unit; see transactions.hql for why the DDL is Spark SQL.
 CREATE TABLE IF NOT EXISTS bank_restricted.customer_segments (
   customer_id   STRING COMMENT 'CustomerID as in the file',
@@ -7,9 +8,10 @@ CREATE TABLE IF NOT EXISTS bank_restricted.customer_segments (
   model_version STRING COMMENT 'Version of the registered model bank_customer_segmentation that scored the customer',
   segment_changes_on DATE COMMENT 'The day the customer moves to another segment if they make no transaction from the snapshot on; null: not within ten years',
   next_segment_id    INT  COMMENT 'The segment they move to on segment_changes_on',
+  computed_on   DATE   COMMENT 'The snapshot date this row was scored for: each customer''s newest row is their segment (the view bank.customer_segments keeps only it)'
   snapshot_date DATE   COMMENT 'Partition: the features snapshot that was scored (the run date)'
 )
 USING parquet
 PARTITIONED BY (snapshot_date)
-COMMENT 'The segment of every customer per snapshot date, from the MLflow champion model'
+COMMENT 'The segment of every customer per snapshot date, from the MLflow champion model, a row per customer and version (the newest by computed_on counts)'
 LOCATION '${hivevar:location}';

@@ -30,5 +30,5 @@ AS SELECT
   balance_latest, balance_mean, spend_to_balance, age_band, gender, city, distinct_cities,
   first_txn_date, last_txn_date, active_span_days, share_night, share_morning, share_afternoon,
   share_evening, preferred_daypart, share_weekend
-FROM bank_restricted.customer_features
+FROM bank.customer_features
 WHERE snapshot_date = (SELECT max(snapshot_date) FROM bank_restricted.customer_features);
