@@ -353,7 +353,10 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
     if reused is not None:
         fold_text = f"the published features of {run_date} reused: no batch changed since"
     else:
-        fold_text = plan.reason + ("" if previous is None else ", the changed customers only" if changes_only else ", written in full (compaction)")
+        fold_text = plan.reason
+        if previous is not None:
+            compaction = " (compaction)" if previous.features_chain.due_for_compaction else ""
+            fold_text += ", the changed customers only" if changes_only else f", written in full{compaction}"
     record = {"job": JOB_NAME, "run_date": run_date, "published": False, "fold": fold_text, "phase_seconds": phase_seconds}
     if reused is None:
         quality.clear_reports(layout, run_date, ("features",))

@@ -19,14 +19,13 @@ import pyarrow.parquet as pq
 from fastapi import Depends, HTTPException
 from fastapi.testclient import TestClient
 
-from bankseg.dashboards import charts, pages
+from bankseg.dashboards import charts, data, pages
 from bankseg.dashboards.app import standalone_app
 from bankseg.dashboards import formatting as fmt
 from bankseg.dashboards.data import Filters, FilterError, Snapshot, summary
 from bankseg.layout import REPOSITORY_ROOT, DataLayout
 from bankseg import marts
 from bankseg.definitions import AMOUNT_CATEGORIES, TOP_AMOUNT_CATEGORY
-from bankseg.model_spec import INPUT_COLUMNS
 
 
 @pytest.mark.parametrize(
@@ -155,7 +154,7 @@ def write_marts(layout: DataLayout, snapshot: str, activity: pd.DataFrame) -> No
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), batch / "part-0.parquet")
     folder = layout.snapshot(snapshot)
     empty = {
-        folder.mart("segment_keys"): pa.schema([("customer_key", pa.int64()), ("segment_id", pa.int32())]),
+        folder.mart("segment_keys"): pa.schema([("customer_key", pa.int64()), ("segment_id", pa.int32()), ("computed_on", pa.date32())]),
         folder.mart("segment_features"): pa.schema([("segment_id", pa.int32()), ("segment_name", pa.string()), ("customers", pa.int64())]),
         folder.mart("feature_drift"): pa.schema([("feature", pa.string()), ("psi", pa.float64())]),
         folder.mart("model_history"): pa.schema([("version", pa.string()), ("champion", pa.bool_())]),
@@ -361,25 +360,6 @@ def test_the_customer_key_is_a_keyed_hash_that_needs_the_secret(spark):
     assert other != key
 
 
-@pytest.mark.spark
-def test_feature_drift_bins_by_the_reference_deciles_and_sees_a_shift(spark):
-    reference = spark.createDataFrame([(float(v),) * 4 for v in range(1, 101)], list(INPUT_COLUMNS))
-    # recency_days moved to the top decile; the other inputs did not move.
-    current = spark.createDataFrame(
-        [(float(95 + i % 6), float(v), float(v), float(v)) for i, v in enumerate(range(1, 101))],
-        list(INPUT_COLUMNS),
-    )
-    edges = [10.0 * k for k in range(1, 10)]  # deciles of 1..100
-    assert marts.binned_counts(reference, {"recency_days": edges}) == {"recency_days": [10] * 10}
-    assert marts.binned_counts(current, {"recency_days": edges}) == {"recency_days": [0] * 9 + [100]}
-    reference_bins = {column: {"edges": edges, "counts": [10] * 10} for column in INPUT_COLUMNS}
-    drift = {feature: (psi, bins) for feature, psi, bins in marts.feature_drift(reference_bins, current)}
-    # Nine bins fell from 10% to the 1e-4 floor, one rose from 10% to 100%.
-    shifted = 9 * (1e-4 - 0.1) * math.log(1e-4 / 0.1) + (1.0 - 0.1) * math.log(1.0 / 0.1)
-    assert drift["recency_days"] == (pytest.approx(shifted), 10)
-    assert drift["frequency"] == (0.0, 10)
-
-
 def test_a_line_chart_never_prints_a_day_label_over_the_last_one():
     days = [f"day {day}" for day in range(1, 56)]  # 55 days: a label every 7th, and the 55th
     svg = charts.line("days", days, {"n": [1.0] * 55}, fmt.count)
@@ -387,3 +367,10 @@ def test_a_line_chart_never_prints_a_day_label_over_the_last_one():
     assert shown[0] == "day 1" and shown[-1] == "day 55"
     positions = [days.index(label) for label in shown]
     assert all(b - a >= 4 for a, b in zip(positions, positions[1:])), shown
+
+
+def test_a_customer_keyed_twice_counts_in_the_segment_of_its_newest_row():
+    keys = pd.DataFrame({"customer_key": [7, 8, 7], "segment_id": [1, 2, 3],
+                         "computed_on": pd.to_datetime(["2016-10-21", "2016-10-21", "2016-10-22"])})
+    newest = data.newest_rows(keys, "customer_key").sort_values("customer_key")
+    assert newest.to_dict("list") == {"customer_key": [7, 8], "segment_id": [3, 2]}

@@ -26,7 +26,7 @@ from thrift.transport.TTransport import TTransportException
 from bankseg import endpoints, environment, etl, load, services, synthetic, tracking
 from bankseg import hive as bankseg_hive
 from bankseg import snapshot as customer_snapshot
-from bankseg.features import age_band
+from bankseg.features import age_band, as_of
 from bankseg.hive import (
     TABLES,
     ExternalTable,
@@ -36,7 +36,8 @@ from bankseg.hive import (
     view_files,
     view_name,
 )
-from bankseg.layout import DataLayout
+from bankseg.layout import COMPUTED_ON, DataLayout
+from bankseg.row_versions import TableChain
 from bankseg.publish import KILL_AT_ENV
 from bankseg.standalone_cluster import free_port
 from bankseg.training_parameters import TrainingParameters
@@ -302,7 +303,8 @@ def test_a_changed_view_file_replaces_that_view_only(registered, hiveserver2, la
 PUBLISH_COPY = """
 import shutil, sys
 from bankseg import publish
-from bankseg.layout import DataLayout
+from bankseg.layout import COMPUTED_ON, DataLayout
+from bankseg.row_versions import TableChain
 layout, run_date, source = DataLayout(sys.argv[1]), sys.argv[2], sys.argv[3]
 paths = publish.unit_paths(layout.warehouse, "etl_transactions", run_date, layout.batch(run_date).root)
 with publish.StagedUnit.open(paths) as unit:
@@ -386,6 +388,30 @@ def test_a_new_parquet_column_is_added_without_losing_data(registered, hiveserve
     assert query(hiveserver2, "SELECT count(*) FROM bank.customer_features")[0][0] == earlier_rows + snapshot.count()
     comments = {row[0]: row[2] for row in query(hiveserver2, "DESCRIBE TABLE bank_restricted.customer_features")}
     assert comments["loyalty_score"] == f"Added from the Parquet files of {next_date}"
+
+
+def test_the_analyst_views_keep_each_customers_newest_row_as_of_the_snapshot_date(registered, hiveserver2, spark, layout):
+    """A partition of row versions, as a later day publishes it: the run date's rows (linked) and two
+    customers changed on the later date. The views read it as the Spark reader does."""
+    later = "2016-11-20"
+    base = spark.read.parquet(layout.snapshot(RUN_DATE).customer_features)
+    changed = (base.orderBy("customer_id").limit(2)
+               .withColumn("frequency", F.col("frequency") + 1).withColumn("last_txn_date", F.to_date(F.lit(later)))
+               .withColumn(COMPUTED_ON, F.to_date(F.lit(later))))
+    publish_copy_of_snapshot(layout, later, lambda folder: (base.write.parquet(folder), changed.write.mode("append").parquet(folder)))
+    try:
+        register_run(later, layout)
+        chain = TableChain(RUN_DATE, base.count(), [later], 2)
+        expected = as_of(chain.current(spark.read.parquet(layout.snapshot(later).customer_features)), later)
+        columns = "customer_id, recency_days, frequency, age_band"
+        seen = query(hiveserver2, f"SELECT {columns} FROM bank.customer_features WHERE snapshot_date = '{later}'")
+        assert len(seen) == base.count() and sorted(seen) == sorted(tuple(row) for row in expected.selectExpr(*columns.split(", ")).collect())
+        assert {row[0]: row[2] for row in seen if row[1] == 0} == {row["customer_id"]: row["frequency"] for row in changed.collect()}
+        # v_customers reads the newest partition the same way.
+        assert query(hiveserver2, "SELECT count(*), count(DISTINCT customer_id) FROM bank.v_customers")[0] == (base.count(), base.count())
+    finally:
+        shutil.rmtree(layout.snapshot(later).root)
+        register_run(RUN_DATE, layout)
 
 
 def test_a_changed_column_type_is_refused_and_nothing_of_the_date_registered(registered, hiveserver2, spark, layout):

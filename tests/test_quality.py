@@ -271,7 +271,7 @@ def test_scoring_an_unchanged_day_again_reuses_its_features_and_their_verdict_un
     suite_file.write_text(suite_file.read_text().replace("}", " }", 1))
     monkeypatch.setattr(quality, "SUITES_DIR", edited)
     judged = customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
-    assert judged["published"] and judged["fold"] == f"snapshot {RUN_DATE} plus 0 batch(es) delivered since"
+    assert judged["published"] and judged["fold"] == f"snapshot {RUN_DATE} plus 0 batch(es) delivered since, written in full"
     assert set(files()).isdisjoint(published)  # written again
     assert quality.read_report(layout, RUN_DATE, "features")["suite_digest"] == quality.suite_digest("features") != verdict["suite_digest"]
     assert judged["features_digest"] == again["features_digest"]

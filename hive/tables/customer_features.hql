@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS bank_restricted.customer_features (
   transactions_morning   BIGINT   COMMENT 'Transactions from 6 to 11 h',
   transactions_afternoon BIGINT   COMMENT 'Transactions from 12 to 17 h',
   transactions_evening   BIGINT   COMMENT 'Transactions from 18 to 23 h',
-  computed_on       DATE          COMMENT 'The snapshot date this row was computed for: a partition holds the rows of its last full snapshot and of the customers changed since; each customer''s newest row is their state (the view bank.customer_features keeps only it)'
+  computed_on       DATE          COMMENT 'The snapshot date this row was computed for: a partition holds the rows of its last full snapshot and of the customers changed since; each customer''s newest row is their state (the view bank.customer_features keeps only it)',
   snapshot_date     DATE          COMMENT 'Partition: the date the features describe (the run date)'
 )
 USING parquet

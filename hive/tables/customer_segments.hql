@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS bank_restricted.customer_segments (
   model_version STRING COMMENT 'Version of the registered model bank_customer_segmentation that scored the customer',
   segment_changes_on DATE COMMENT 'The day the customer moves to another segment if they make no transaction from the snapshot on; null: not within ten years',
   next_segment_id    INT  COMMENT 'The segment they move to on segment_changes_on',
-  computed_on   DATE   COMMENT 'The snapshot date this row was scored for: each customer''s newest row is their segment (the view bank.customer_segments keeps only it)'
+  computed_on   DATE   COMMENT 'The snapshot date this row was scored for: each customer''s newest row is their segment (the view bank.customer_segments keeps only it)',
   snapshot_date DATE   COMMENT 'Partition: the features snapshot that was scored (the run date)'
 )
 USING parquet
