@@ -35,6 +35,7 @@ import psutil
 from bankseg import airflow_cli, endpoints, environment, pipeline, services, tracking
 from bankseg.cli import DAILY_DAG_ID, DEFAULT_RUN_DATE, TRAINING_DAG_ID
 from bankseg.layout import DataLayout
+from bankseg.publish import read_manifest
 from bankseg.model_spec import INPUT_COLUMNS
 
 STAGES = (
@@ -182,12 +183,20 @@ def measure_history(folder: Path, history_rows: int, master: str) -> list[Measur
             history_file = Path(layout.landing_for(DEFAULT_RUN_DATE)) / "bank_transactions.csv"
             if not history_file.exists():
                 subprocess.run([sys.executable, "-m", "bankseg.synthetic", "--rows", str(history_rows), "--out", str(history_file)], check=True)
-            # The history and its champion are built once and kept, like the landing file.
-            if not Path(layout.snapshot(DEFAULT_RUN_DATE).root).exists():
+            # The history and its champion are built once and kept, like the landing file, as a
+            # first `make run` builds them: the day, the training, the day scored by the champion.
+            history = Path(layout.snapshot(DEFAULT_RUN_DATE).root)
+            if not (read_manifest(history) or {}).get("model_version"):
                 airflow_cli.migrate_airflow_db(env)
                 with hiveserver2_running(layout, env) as dag_env:
-                    airflow_cli.run_dag(DAILY_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-dag.log")
-                    airflow_cli.run_dag(TRAINING_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-training.log", conf={"snapshot_date": DEFAULT_RUN_DATE})
+                    if not history.exists():
+                        airflow_cli.run_dag(DAILY_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-dag.log")
+                        airflow_cli.run_dag(TRAINING_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-training.log", conf={"snapshot_date": DEFAULT_RUN_DATE})
+                    airflow_cli.run_dag(DAILY_DAG_ID, DEFAULT_RUN_DATE, dag_env, logs / "history-scored.log", conf={"steps": ["snapshot"]})
+            # The day is measured as a new day, not as a rerun of the last measurement's.
+            forget_date(layout, DAY_DATE)
+        else:
+            shutil.rmtree(layout.root, ignore_errors=True)
         day_file = Path(layout.landing_for(DAY_DATE)) / "bank_transactions.csv"
         subprocess.run([sys.executable, "-m", "bankseg.synthetic", "--rows", str(DAY_ROWS), "--seed", "7", "--out", str(day_file),
                         "--transaction-date", DAY_DATE, "--first-transaction-id", str(history_rows + 1)], check=True)
@@ -198,6 +207,13 @@ def measure_history(folder: Path, history_rows: int, master: str) -> list[Measur
     results.append(Measurement(f"history: ratio of the day with history to the day on an empty warehouse (target <= 1.2): "
                                f"{whole_dag['history'].seconds / whole_dag['empty'].seconds:.2f}", 0.0, 0.0))
     return results
+
+
+def forget_date(layout: DataLayout, run_date: str) -> None:
+    """Remove what a run of ``run_date`` published and recorded, so the next run of it is a first one."""
+    for folder in (layout.batch(run_date).root, layout.snapshot(run_date).root, str(Path(layout.root, "runs", run_date)),
+                   str(Path(layout.quality, "results", run_date))):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def measure_serving(layout: DataLayout, env: dict[str, str]) -> Measurement:

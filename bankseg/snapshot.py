@@ -48,7 +48,7 @@ from bankseg.features import (
     DIGEST_MODULUS, SORT_AGGREGATION, STATE_COLUMNS, TRANSACTION_COLUMNS, as_of, batch_state, features, features_digest, fold,
     row_digest,
 )
-from bankseg.layout import DataLayout, Snapshot
+from bankseg.layout import COMPUTED_ON, DataLayout, Snapshot
 from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.publish import StagedUnit, read_manifest, unit_paths
 from bankseg.row_versions import TableChain, link_files
@@ -124,6 +124,11 @@ class PublishedSnapshot:
     def features(self, spark: SparkSession) -> DataFrame:
         """One row per customer, each as of the date it was computed for."""
         return self.features_chain.current(spark.read.parquet(self.folder.customer_features))
+
+    def states(self, spark: SparkSession) -> DataFrame:
+        """One row per customer of what the features are derived from (``STATE_COLUMNS``): the
+        columns a day folds onto and derives the features again from, and no more, so the scan reads no more."""
+        return self.features_chain.current(spark.read.parquet(self.folder.customer_features).select(*STATE_COLUMNS, COMPUTED_ON))
 
     def features_now(self, spark: SparkSession) -> DataFrame:
         """One row per customer as of the snapshot's date: what the training reads."""
@@ -202,7 +207,7 @@ class FeaturesStep:
 @dataclass
 class ChangedCustomers:
     features_now: DataFrame  # their features as of the run date
-    old_features: DataFrame  # their rows before, for the ones the previous snapshot had
+    old_features: DataFrame  # their features and segment_id before, for the ones the previous snapshot had
     old_segments: DataFrame  # customer_id, segment_id before, likewise
 
 
@@ -219,29 +224,40 @@ def full_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previ
     return FeaturesStep(staged_rows, TableChain.full(run_date, totals["customers"]), published_figures(totals, run_date), None)
 
 
+def segments_due(spark: SparkSession, previous: PublishedSnapshot, touched: DataFrame, run_date: str) -> DataFrame:
+    """The previous segments (``customer_id``, ``segment_id``) of the day's customers and of those
+    due to move by ``run_date`` without a transaction: one pass, the day's kept by a broadcast join."""
+    return (previous.segments(spark).select("customer_id", "segment_id", "segment_changes_on")
+            .join(F.broadcast(touched), "customer_id", "left")
+            .where(F.col("touched").isNotNull() | (F.col("segment_changes_on") <= F.to_date(F.lit(run_date))))
+            .select("customer_id", "segment_id").localCheckpoint())
+
+
 def changed_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previous: PublishedSnapshot, staged: Snapshot,
-                     run_date: str, needed: list[str], score_changes: bool) -> FeaturesStep:
+                     run_date: str, needed: list[str], score_changes: bool, phase_seconds: dict[str, float]) -> FeaturesStep:
     """The customers of the batches since the previous snapshot, folded onto their previous rows,
     beside links to the previous snapshot's files; with ``score_changes``, also the customers whose
     segment changes with the calendar by the run date."""
-    delivered = delivered_state(spark, layout, plan.batches).localCheckpoint()
+    with timed(phase_seconds, "batch_state"):
+        delivered = delivered_state(spark, layout, plan.batches).localCheckpoint()
     touched = delivered.select("customer_id", F.lit(True).alias("touched"))
+    old_segments = None
     if score_changes:
-        # One pass over the previous segments: the day's customers and the ones due to move.
-        old_segments = (previous.segments(spark).select("customer_id", "segment_id", "segment_changes_on")
-                        .join(F.broadcast(touched), "customer_id", "left")
-                        .where(F.col("touched").isNotNull() | (F.col("segment_changes_on") <= F.to_date(F.lit(run_date))))
-                        .select("customer_id", "segment_id").localCheckpoint())
-        lookup = touched.select("customer_id").unionByName(old_segments.select("customer_id")).distinct()
-    else:
-        old_segments, lookup = None, touched.select("customer_id")
-    # One pass over the previous rows for the customers needed; only they are read on.
-    old_features = previous.features(spark).join(F.broadcast(lookup), "customer_id", "left_semi").localCheckpoint()
-    touched_before = old_features.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_semi")
-    frame = features(fold(touched_before.select(*STATE_COLUMNS), delivered), run_date)
-    frame.write.parquet(staged.customer_features)
-    staged_rows = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
-    now, before = state_figures(staged_rows), state_figures(touched_before)
+        with timed(phase_seconds, "lookup_segments"):
+            old_segments = segments_due(spark, previous, touched, run_date)
+    with timed(phase_seconds, "lookup_features"):
+        # One pass over the previous states for the customers needed; only they are read on. When
+        # scoring changes, those are the customers with a previous segment row found above (every
+        # customer of a scored snapshot has one), and each keeps its previous segment.
+        states = previous.states(spark)
+        old_states = (states.join(F.broadcast(old_segments), "customer_id") if score_changes
+                      else states.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_semi")).localCheckpoint()
+    with timed(phase_seconds, "fold_and_write"):
+        touched_before = old_states.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_semi")
+        frame = features(fold(touched_before.select(*STATE_COLUMNS), delivered), run_date)
+        frame.write.parquet(staged.customer_features)
+        staged_rows = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
+        now, before = state_figures(staged_rows), state_figures(touched_before)
     # The job above cached the day's rows (its listing is fixed), so the links do not join them.
     link_files(previous.folder.customer_features, staged.customer_features)
     base = previous.manifest
@@ -250,9 +266,9 @@ def changed_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, pr
               "digest_sum": base["features_digest_sum"] + now["digest_sum"] - before["digest_sum"]}
     changes = None
     if score_changes:
-        movers_before = old_features.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_anti")
-        features_now = staged_rows.select(*scoring.SCORING_INPUTS).unionByName(as_of(movers_before, run_date).select(*scoring.SCORING_INPUTS))
-        changes = ChangedCustomers(features_now, old_features, old_segments)
+        movers = old_states.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_anti").select(*STATE_COLUMNS)
+        features_now = staged_rows.select(*scoring.SCORING_INPUTS).unionByName(features(movers, run_date).select(*scoring.SCORING_INPUTS))
+        changes = ChangedCustomers(features_now, features(old_states, previous.date, carry=("segment_id",)), old_segments)
     return FeaturesStep(staged_rows, previous.features_chain.then(run_date, now["customers"]), published_figures(totals, run_date), None, changes)
 
 
@@ -287,21 +303,24 @@ def score_everyone(spark: SparkSession, layout: DataLayout, staged: Snapshot, fe
 
 
 def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snapshot, changes: ChangedCustomers, run_date: str,
-                  champion: tuple[str, object], secret: str) -> tuple[TableChain, list[tuple], str, int]:
+                  champion: tuple[str, object], secret: str, phase_seconds: dict[str, float]) -> tuple[TableChain, list[tuple], str, int]:
     """Only the changed customers scored again; their rows beside links to the previous snapshot's,
     the statistics updated with their new rows and without their old ones."""
     version, parameters = champion
-    scored = scoring.score(changes.features_now, parameters, version, run_date).localCheckpoint()
-    scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
-    marts.segment_keys(scored, secret).write.parquet(staged.mart("segment_keys"))
-    removed = population.contributions(changes.old_features.join(changes.old_segments, "customer_id"), parameters)
-    previous_statistics = spark.read.parquet(previous.folder.segment_statistics)
-    population.updated(previous_statistics, population.contributions(scored, parameters), removed).coalesce(1).write.parquet(staged.segment_statistics)
-    moves = (scored.select("customer_id", F.col("segment_id").alias("to_segment_id"))
-             .join(changes.old_segments.select("customer_id", F.col("segment_id").alias("from_segment_id")), "customer_id", "left")
-             .groupBy("from_segment_id", "to_segment_id").agg(F.count("*").alias("customers")).collect())
-    rescored = sum(move["customers"] for move in moves)
-    before = {row["segment_id"]: row["customers"] for row in previous_statistics.where(F.col("measure") == "customers").collect()}
+    with timed(phase_seconds, "score_and_write"):
+        scored = scoring.score(changes.features_now, parameters, version, run_date).localCheckpoint()
+        scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
+        marts.segment_keys(scored, secret).write.parquet(staged.mart("segment_keys"))
+    with timed(phase_seconds, "statistics"):
+        removed = population.contributions(changes.old_features, parameters)
+        previous_statistics = spark.read.parquet(previous.folder.segment_statistics)
+        population.updated(previous_statistics, population.contributions(scored, parameters), removed).coalesce(1).write.parquet(staged.segment_statistics)
+    with timed(phase_seconds, "migration"):
+        moves = (scored.select("customer_id", F.col("segment_id").alias("to_segment_id"))
+                 .join(F.broadcast(changes.old_segments.select("customer_id", F.col("segment_id").alias("from_segment_id"))), "customer_id", "left")
+                 .groupBy("from_segment_id", "to_segment_id").agg(F.count("*").alias("customers")).collect())
+        rescored = sum(move["customers"] for move in moves)
+        before = {row["segment_id"]: row["customers"] for row in previous_statistics.where(F.col("measure") == "customers").collect()}
     link_files(previous.folder.customer_segments, staged.customer_segments)
     link_files(previous.folder.mart("segment_keys"), staged.mart("segment_keys"))
     return previous.segments_chain.then(run_date, rescored), scoring.changed_migration(moves, before), previous.date, rescored
@@ -372,7 +391,7 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
                 step = FeaturesStep(chain.current(spark.read.parquet(staged.customer_features)), chain,
                                     {key: reused[key] for key in ("customers", "transactions_used", "features_digest", "features_digest_sum")}, None)
             elif changes_only:
-                step = changed_features(spark, layout, plan, previous, staged, run_date, needed, scoring_changes)
+                step = changed_features(spark, layout, plan, previous, staged, run_date, needed, scoring_changes, phase_seconds)
             else:
                 step = full_features(spark, layout, plan, previous, staged, run_date, needed)
         if reused is None:
@@ -383,12 +402,13 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
                 scored, segments_chain = write_empty_segments(spark, staged), None
             else:
                 if step.changes is not None:
-                    segments_chain, moves, since, rescored = score_changes(spark, previous, staged, step.changes, run_date, champion, secret)
+                    segments_chain, moves, since, rescored = score_changes(spark, previous, staged, step.changes, run_date, champion, secret, phase_seconds)
                 else:
                     # The staged rows are every customer, but for a day's changes, which the links complete.
                     everyone = step.chain.current(spark.read.parquet(staged.customer_features)) if changes_only else step.staged_rows
                     segments_chain, moves, since, rescored = score_everyone(spark, layout, staged, as_of(everyone, run_date), run_date, champion, secret)
-                scored = write_segment_tables(spark, staged, run_date, champion, moves, since, rescored)
+                with timed(phase_seconds, "segment_tables"):
+                    scored = write_segment_tables(spark, staged, run_date, champion, moves, since, rescored)
             spark.createDataFrame(tracking.model_history(layout), marts.MODEL_HISTORY_SCHEMA).coalesce(1).write.parquet(staged.mart("model_history"))
         with timed(phase_seconds, "features_gate"):
             report = step.gate.result() if step.gate is not None else quality.restore_report(layout, run_date, reused["features_gate"])
