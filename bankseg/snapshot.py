@@ -114,7 +114,10 @@ class PublishedSnapshot:
 
     @property
     def features_chain(self) -> TableChain:
-        return TableChain.from_manifest(self.manifest, FEATURES)
+        chain = TableChain.from_manifest(self.manifest, FEATURES)
+        if chain is None:
+            raise ValueError(f"snapshot {self.date} has no manifest naming its rows ({self.folder.root}): publish it with the daily DAG's snapshot step")
+        return chain
 
     @property
     def segments_chain(self) -> TableChain | None:

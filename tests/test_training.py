@@ -22,7 +22,8 @@ from bankseg import credentials, endpoints, environment, etl, pipeline, populati
 from bankseg import snapshot as customer_snapshot
 from bankseg.layout import COMPUTED_ON, DataLayout
 from bankseg.model_spec import INPUT_COLUMNS, REGISTERED_MODEL
-from bankseg.publish import read_manifest
+from bankseg.publish import MANIFEST, read_manifest, write_json_atomically
+from bankseg.row_versions import TableChain
 from bankseg.spark_model import segment_columns
 from bankseg.standalone_cluster import free_port
 from bankseg.training_parameters import TrainingParameters
@@ -42,8 +43,16 @@ def features_path(layout: DataLayout, snapshot_date: str = RUN_DATE) -> str:
 
 
 def write_features(spark, layout: DataLayout, rows: list[tuple]) -> None:
-    """A features snapshot with the columns the training reads, written where the daily DAG writes it."""
-    spark.createDataFrame(rows, FEATURE_SCHEMA).coalesce(1).write.mode("overwrite").parquet(features_path(layout))
+    """A features snapshot with the columns the training reads, written where the daily DAG writes it:
+    full rows computed for the run date, and a manifest that says so."""
+    frame = spark.createDataFrame(rows, FEATURE_SCHEMA).withColumns({
+        "last_txn_date": F.date_sub(F.to_date(F.lit(RUN_DATE)), F.col("recency_days")),
+        "customer_dob": F.lit(None).cast("date"),
+        COMPUTED_ON: F.to_date(F.lit(RUN_DATE)),
+    })
+    frame.coalesce(1).write.mode("overwrite").parquet(features_path(layout))
+    folder = Path(layout.snapshot(RUN_DATE).root)
+    write_json_atomically(folder / MANIFEST, {"tables": {"customer_features": TableChain.full(RUN_DATE, len(rows)).to_record()}})
 
 
 @pytest.fixture(scope="module")
@@ -354,6 +363,7 @@ def test_the_same_seed_gives_the_same_sample_and_model_whatever_the_file_layout(
     # The same snapshot split into other files: the sample is drawn by a hash of the customer id.
     other = DataLayout(str(tmp_path / "other"))
     spark.read.parquet(features_path(layout)).repartition(5).write.parquet(features_path(other))
+    write_json_atomically(Path(other.snapshot(RUN_DATE).root) / MANIFEST, read_manifest(Path(layout.snapshot(RUN_DATE).root)))
     second = train_segmentation.run(spark, other, RUN_DATE, small)
     assert first["sample_customers"] == second["sample_customers"]
     assert first["sweep"]["kmeans"]["6"]["wcss"] == pytest.approx(second["sweep"]["kmeans"]["6"]["wcss"], rel=1e-9)
