@@ -52,7 +52,7 @@ def write_features(spark, layout: DataLayout, rows: list[tuple]) -> None:
     })
     frame.coalesce(1).write.mode("overwrite").parquet(features_path(layout))
     folder = Path(layout.snapshot(RUN_DATE).root)
-    write_json_atomically(folder / MANIFEST, {"tables": {"customer_features": TableChain.full(RUN_DATE, len(rows)).to_record()}})
+    write_json_atomically(folder / MANIFEST, {"tables": {customer_snapshot.FEATURES: TableChain.full(RUN_DATE, len(rows)).to_record()}})
 
 
 @pytest.fixture(scope="module")
