@@ -108,6 +108,11 @@ class Snapshot:
         """Per segment, the counts and sums the profiles, the heatmap and the drift are derived from (``bankseg.population``)."""
         return f"{self.root}/segment_statistics"
 
+    @property
+    def scheduled_moves(self) -> str:
+        """Per day, what the customers the calendar moves to another segment then take to it (``bankseg.population``)."""
+        return f"{self.root}/scheduled_moves"
+
     def mart(self, name: str) -> str:
         """One of the small tables the dashboards read (segment_features, feature_drift, model_history, segment_keys)."""
         return f"{self.root}/marts/{name}"

@@ -6,9 +6,9 @@
   Sums stay exact under any combination of filters, and so does the number of distinct customers.
   (Summing per customer and day first saved nothing here: 84% of customers transact once, and the
   aggregation cost four times the projection.)
-* ``segment_keys`` (one per snapshot): each customer's key and segment, which the dashboards join to
-  the activity to filter by segment; a row per customer and version, like ``customer_segments``
-  (``bankseg.row_versions``).
+* ``segment_keys`` (one per snapshot): each customer's key and segment, with the days the calendar
+  moves them to another one, which the dashboards join to the activity to filter by segment; a row
+  per customer and version, like ``customer_segments`` (``bankseg.row_versions``).
 * ``segment_features``: per segment, the mean of each model input in the model's own scaled space
   (standard deviations from the training population), for the profile heatmap.
 * ``feature_drift``: population stability index of each model input between the snapshot the
@@ -36,7 +36,7 @@ ACTIVITY_SCHEMA = (
     "customer_key bigint, txn_date date, city string, gender string, age_band string, amount_category string, "
     "transactions long, amount double, balance_sum double, balance_count long"
 )
-SEGMENT_KEYS_SCHEMA = "customer_key bigint, segment_id int, computed_on date"
+SEGMENT_KEYS_SCHEMA = "customer_key bigint, segment_id int, schedule array<struct<changes_on:date,segment_id:int>>, computed_on date"
 SEGMENT_FEATURES_SCHEMA = "segment_id int, segment_name string, customers long, " + ", ".join(f"{column} double" for column in INPUT_COLUMNS)
 FEATURE_DRIFT_SCHEMA = "feature string, psi double, reference_snapshot string, bins int"
 MODEL_HISTORY_SCHEMA = (
@@ -75,8 +75,10 @@ def activity(transactions: DataFrame, secret: str) -> DataFrame:
 
 
 def segment_keys(segments: DataFrame, secret: str) -> DataFrame:
-    """Each scored customer's key and segment, with the date the row was computed for (the newest wins)."""
-    return segments.select(customer_key(F.col("customer_id"), secret).alias("customer_key"), "segment_id", COMPUTED_ON)
+    """Each scored customer's key, segment and schedule of changes (``bankseg.scoring.score``), with the
+    date the row was computed for (the newest wins)."""
+    schedule = F.transform("schedule", lambda change: F.struct(change["changes_on"].alias("changes_on"), change["segment_id"].alias("segment_id")))
+    return segments.select(customer_key(F.col("customer_id"), secret).alias("customer_key"), "segment_id", schedule.alias("schedule"), COMPUTED_ON)
 
 
 def population_stability(reference: list[int], current: list[int]) -> float:

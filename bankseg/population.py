@@ -59,9 +59,9 @@ def log_bin(column: str) -> Column:
     return F.floor(F.log1p(F.col(column).cast("double")) * BINS_PER_UNIT)
 
 
-def contributions(rows: DataFrame, parameters: SegmentationParameters) -> DataFrame:
+def contributions(rows: DataFrame, parameters: SegmentationParameters, by: tuple[str, ...] = ("segment_id",)) -> DataFrame:
     """What each customer row (``CONTRIBUTION_INPUTS``) adds to its segment's statistics, unaggregated:
-    one row per customer and measure (``STATISTICS_SCHEMA``)."""
+    one row per customer and measure (``STATISTICS_SCHEMA``), or per ``by`` instead of ``segment_id``."""
     scaled = dict(zip(INPUT_COLUMNS, scaled_columns(parameters.preprocessing), strict=True))
     reference = parameters.metadata.get("drift_reference") or {}
     known_balance = F.col("balance_latest").isNotNull()
@@ -79,20 +79,52 @@ def contributions(rows: DataFrame, parameters: SegmentationParameters) -> DataFr
         *[_entry(f"drift_{spec.column}", bin_index(scaled[spec.column], reference[spec.column]["edges"]), 1)
           for spec in STEADY_INPUTS if spec.column in reference],
     ]
-    return rows.select("segment_id", F.explode(F.array(*entries)).alias("entry")).select("segment_id", "entry.*")
+    return rows.select(*by, F.explode(F.array(*entries)).alias("entry")).select(*by, "entry.*")
 
 
-def aggregate(entries: DataFrame) -> DataFrame:
-    """Statistics rows summed per segment, measure and key; keys no customer holds any more are dropped."""
-    summed = entries.groupBy("segment_id", "measure", "key").agg(
-        F.sum("customers").alias("customers"), F.sum("total").cast(TOTAL).alias("total"))
-    return summed.where(F.col("customers") != 0).select("segment_id", "measure", "key", "customers", "total")
+def aggregate(entries: DataFrame, by: tuple[str, ...] = ("segment_id",)) -> DataFrame:
+    """Statistics rows summed per segment (or ``by``), measure and key; keys no customer holds any more are dropped."""
+    summed = entries.groupBy(*by, "measure", "key").agg(F.sum("customers").alias("customers"), F.sum("total").cast(TOTAL).alias("total"))
+    return summed.where(F.col("customers") != 0).select(*by, "measure", "key", "customers", "total")
+
+
+def negated(entries: DataFrame) -> DataFrame:
+    """``entries`` taken away: counts and totals with the opposite sign."""
+    return entries.withColumns({"customers": -F.col("customers"), "total": (-F.col("total")).cast(TOTAL)})
 
 
 def updated(previous: DataFrame, added: DataFrame, removed: DataFrame) -> DataFrame:
     """``previous`` statistics with the contributions ``added`` and without those ``removed``."""
-    negated = removed.select("segment_id", "measure", "key", (-F.col("customers")).alias("customers"), (-F.col("total")).cast(TOTAL).alias("total"))
-    return aggregate(previous.unionByName(added).unionByName(negated))
+    return aggregate(previous.unionByName(added).unionByName(negated(removed)))
+
+
+# ---------------------------------------------------------------- segment changes the calendar brings
+
+# A customer who makes no transaction moves to another segment on the days their schedule names
+# (``bankseg.scoring.score``). What such a move does to the statistics is known when they are
+# scored, so it is kept ahead: ``scheduled_moves`` holds, per day, origin and target segment, the
+# contributions of the customers scheduled to move then. A day adds the moves due since the
+# previous snapshot to the statistics, and no customer who did not transact is read.
+MOVE_KEYS = ("changes_on", "from_segment_id", "to_segment_id")
+MOVES_SCHEMA = f"changes_on date, from_segment_id int, to_segment_id int, {STATISTICS_SCHEMA.split(', ', 1)[1]}"
+
+
+def scheduled_moves(scored: DataFrame, parameters: SegmentationParameters) -> DataFrame:
+    """The contributions of each scored customer (``CONTRIBUTION_INPUTS`` and ``schedule``) to each of
+    their scheduled moves, unaggregated (``MOVES_SCHEMA``)."""
+    moves = F.transform("schedule", lambda change, position: F.struct(
+        change["changes_on"].alias("changes_on"),
+        F.coalesce(F.get(F.col("schedule"), position - 1)["segment_id"], F.col("segment_id")).alias("from_segment_id"),
+        change["segment_id"].alias("to_segment_id")))
+    moving = scored.select(*[column for column in CONTRIBUTION_INPUTS if column != "segment_id"], F.explode(moves).alias("move"))
+    return contributions(moving.select("*", "move.*"), parameters, by=MOVE_KEYS)
+
+
+def moved(moves: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """The statistics rows ``moves`` add to their target segments and take from their origins."""
+    measures = ("measure", "key", "customers", "total")
+    return (moves.select(F.col("to_segment_id").alias("segment_id"), *measures),
+            moves.select(F.col("from_segment_id").alias("segment_id"), *measures))
 
 
 # ---------------------------------------------------------------- the figures of a date

@@ -15,17 +15,14 @@ from bankseg.layout import COMPUTED_ON
 from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.population import SegmentFigures
 from bankseg.segmentation import SegmentationParameters
-from bankseg.spark_model import segment_columns, with_segment_schedule
+from bankseg.spark_model import segment_columns, segment_ids, with_recency_schedule
 
 # The feature columns scoring and the segment statistics read.
 SCORING_INPUTS = ("customer_id", *INPUT_COLUMNS, "monetary_total", "gender", "city", "last_txn_date", "customer_dob")
-# How far ahead a customer's next segment change is looked for: ten years, the longest recency the
-# features gate accepts.
+# The longest recency a segment change is scheduled for: ten years, the longest the features gate accepts.
 SCHEDULE_HORIZON_DAYS = 3660
-SEGMENTS_SCHEMA = (
-    "customer_id string, segment_id int, segment_name string, model_version string, segment_changes_on date, next_segment_id int, "
-    "computed_on date"
-)
+SCHEDULE_TYPE = "array<struct<changes_on:date,segment_id:int,segment_name:string>>"
+SEGMENTS_SCHEMA = f"customer_id string, segment_id int, segment_name string, model_version string, schedule {SCHEDULE_TYPE}, computed_on date"
 PROFILES_SCHEMA = (
     "segment_id int, segment_name string, model_version string, customers long, median_balance double, median_spend double, "
     "mean_frequency double, median_recency_days int, total_spend double, mean_age double, share_female double, "
@@ -37,17 +34,35 @@ MIGRATION_SCHEMA = "from_segment_id int, to_segment_id int, customers long"
 
 
 def score(features: DataFrame, parameters: SegmentationParameters, model_version: str, snapshot_date: str) -> DataFrame:
-    """Each customer's segment and model version, with the inputs the statistics read.
-    ``segment_changes_on`` and ``next_segment_id``: the day the customer moves to another segment if
-    they make no transaction from ``snapshot_date`` on, and that segment (null: not within
-    ``SCHEDULE_HORIZON_DAYS``). ``features`` are read as of ``snapshot_date``."""
-    scheduled = with_segment_schedule(features.select(*SCORING_INPUTS), parameters, SCHEDULE_HORIZON_DAYS)
-    snapshot = F.to_date(F.lit(snapshot_date))
+    """Each customer's segment as of ``snapshot_date`` (``features`` are read as of that date) and
+    model version, with the inputs the statistics read, and ``schedule``: the segments the customer
+    moves through if they make no transaction from then on, each from the day ``changes_on``
+    (``bankseg.spark_model.with_recency_schedule``; ``as_of`` reads a row on a later date)."""
+    scheduled = with_recency_schedule(features.select(*SCORING_INPUTS), parameters, SCHEDULE_HORIZON_DAYS)
+    ids, names = segment_ids(parameters), F.array(*[F.lit(segment.name) for segment in parameters.segments])
+    schedule = F.transform("recency_schedule", lambda change: F.struct(
+        F.date_add("last_txn_date", change["recency"]).alias("changes_on"),
+        ids[change["centroid"]].alias("segment_id"), names[change["centroid"]].alias("segment_name")))
     return scheduled.select(
-        *SCORING_INPUTS, *segment_columns(parameters), F.lit(model_version).alias("model_version"),
-        F.date_add(snapshot, F.col("days_until_segment_change")).alias("segment_changes_on"), "next_segment_id",
-        snapshot.alias(COMPUTED_ON),
+        *SCORING_INPUTS, *segment_columns(parameters), F.lit(model_version).alias("model_version"), schedule.alias("schedule"),
+        F.to_date(F.lit(snapshot_date)).alias(COMPUTED_ON),
     )
+
+
+def as_of(segments: DataFrame, snapshot_date: str) -> DataFrame:
+    """Segment rows scored on or before ``snapshot_date`` read as of that date: ``segment_id`` and
+    ``segment_name`` after the changes of the schedule due by then, ``segment_changes_on`` and
+    ``next_segment_id`` the next change after it (null: none within the horizon)."""
+    day = F.to_date(F.lit(snapshot_date))
+    # Structs compare field by field, changes_on first: the last change due and the first to come.
+    due = F.array_max(F.filter("schedule", lambda change: change["changes_on"] <= day))
+    upcoming = F.array_min(F.filter("schedule", lambda change: change["changes_on"] > day))
+    return segments.withColumns({
+        "segment_id": F.coalesce(due["segment_id"], F.col("segment_id")),
+        "segment_name": F.coalesce(due["segment_name"], F.col("segment_name")),
+        "segment_changes_on": upcoming["changes_on"],
+        "next_segment_id": upcoming["segment_id"],
+    })
 
 
 def profile_rows(figures: SegmentFigures, descriptions: dict[int, str], model_version: str) -> list[tuple]:
@@ -73,17 +88,16 @@ def migration(current: DataFrame, previous: DataFrame | None) -> DataFrame:
     return moves.groupBy("from_segment_id", "to_segment_id").agg(F.count("*").alias("customers")).select("from_segment_id", "to_segment_id", "customers")
 
 
-def changed_migration(moves: list[Row], previous_customers: dict[int, int]) -> list[tuple]:
-    """Customers per (previous segment, current segment) when only ``moves`` were scored again:
-    their (``from_segment_id``, ``to_segment_id``, ``customers``), the previous one null for new
-    customers; everyone else stayed in the segment ``previous_customers`` counts them in."""
+def changed_migration(moves: list[tuple], previous_customers: dict[int, int]) -> list[tuple]:
+    """Customers per (previous segment, current segment) when only ``moves`` changed: their
+    ``(from_segment_id, to_segment_id, customers)``, the previous one null for new customers;
+    everyone else stayed in the segment ``previous_customers`` counts them in."""
     counts: dict[tuple, int] = {}
     left = dict(previous_customers)
-    for move in moves:
-        key = (move["from_segment_id"], move["to_segment_id"])
-        counts[key] = counts.get(key, 0) + move["customers"]
-        if move["from_segment_id"] is not None:
-            left[move["from_segment_id"]] -= move["customers"]
+    for source, target, customers in moves:
+        counts[(source, target)] = counts.get((source, target), 0) + customers
+        if source is not None:
+            left[source] -= customers
     for segment_id, stayed in left.items():
         if stayed:
             counts[(segment_id, segment_id)] = counts.get((segment_id, segment_id), 0) + stayed

@@ -38,6 +38,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -137,8 +138,18 @@ class PublishedSnapshot:
         """One row per customer as of the snapshot's date: what the training reads."""
         return as_of(self.features(spark), self.date)
 
-    def segments(self, spark: SparkSession) -> DataFrame:
+    def segment_rows(self, spark: SparkSession) -> DataFrame:
+        """One row per customer as scored, each with the schedule of its changes after that."""
         return self.segments_chain.current(spark.read.parquet(self.folder.customer_segments))
+
+    def segments(self, spark: SparkSession) -> DataFrame:
+        """One row per customer: the segment as of the snapshot's date and the next change."""
+        return scoring.as_of(self.segment_rows(spark), self.date)
+
+    @property
+    def keeps_scheduled_moves(self) -> bool:
+        """Whether its segment statistics can be carried forward with the moves it scheduled."""
+        return self.segments_chain is not None and Path(self.folder.scheduled_moves).is_dir()
 
 
 def delivered_state(spark: SparkSession, layout: DataLayout, batches: list[str]) -> DataFrame:
@@ -148,10 +159,17 @@ def delivered_state(spark: SparkSession, layout: DataLayout, batches: list[str])
     return batch_state(transactions)
 
 
-def state_figures(frame: DataFrame) -> dict:
-    """Customers, transactions and the summed row digests of ``frame``, in one job."""
-    row = frame.agg(F.count("*").alias("customers"), F.sum("frequency").alias("transactions"), F.sum(row_digest(frame)).alias("digest")).first()
-    return {"customers": int(row["customers"]), "transactions_used": int(row["transactions"] or 0), "digest_sum": int(row["digest"] or 0)}
+def state_figures(*frames: DataFrame) -> list[dict]:
+    """Customers, transactions and the summed row digests of each of ``frames``, in one job."""
+    tagged = [frame.select(F.lit(index).alias("frame"), "frequency", row_digest(frame).alias("digest")) for index, frame in enumerate(frames)]
+    union = tagged[0]
+    for frame in tagged[1:]:
+        union = union.unionByName(frame)
+    rows = {row["frame"]: row for row in union.groupBy("frame").agg(
+        F.count("*").alias("customers"), F.sum("frequency").alias("transactions"), F.sum("digest").alias("digest")).collect()}
+    empty = {"customers": 0, "transactions": None, "digest": None}
+    return [{"customers": int(row["customers"]), "transactions_used": int(row["transactions"] or 0), "digest_sum": int(row["digest"] or 0)}
+            for row in (rows.get(index, empty) for index in range(len(frames)))]
 
 
 def published_figures(totals: dict, run_date: str) -> dict:
@@ -195,23 +213,14 @@ def previous_scored_segments(spark: SparkSession, layout: DataLayout, run_date: 
 
 @dataclass
 class FeaturesStep:
-    """What the features phase leaves for the segments: the staged rows the gate checks, the
-    customers to score again when scoring changes only, and the figures for the manifest."""
+    """What the features phase leaves for the segments: the staged rows the gate checks and the
+    figures for the manifest; for a day's changes, the changed customers' states before."""
 
     staged_rows: DataFrame  # what this run wrote: every customer, or the day's changes
     chain: TableChain
     figures: dict
     gate: object | None  # the background gate's future; None when the verdict is reused
-    # Changes only: the customers to score again (the day's and those whose segment changes with
-    # the calendar today), their rows as of the previous snapshot, and their previous segments.
-    changes: ChangedCustomers | None = None
-
-
-@dataclass
-class ChangedCustomers:
-    features_now: DataFrame  # their features as of the run date
-    old_features: DataFrame  # their features and segment_id before, for the ones the previous snapshot had
-    old_segments: DataFrame  # customer_id, segment_id before, likewise
+    previous_states: DataFrame | None = None  # changes only: the changed customers' rows in the previous snapshot
 
 
 def full_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previous: PublishedSnapshot | None, staged: Snapshot,
@@ -223,72 +232,62 @@ def full_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previ
     frame = features(state, run_date)
     frame.write.parquet(staged.customer_features)
     staged_rows = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
-    totals = state_figures(staged_rows)
+    (totals,) = state_figures(staged_rows)
     return FeaturesStep(staged_rows, TableChain.full(run_date, totals["customers"]), published_figures(totals, run_date), None)
 
 
-def segments_due(spark: SparkSession, previous: PublishedSnapshot, touched: DataFrame, run_date: str) -> DataFrame:
-    """The previous segments (``customer_id``, ``segment_id``) of the day's customers and of those
-    due to move by ``run_date`` without a transaction: one pass, the day's kept by a broadcast join."""
-    return (previous.segments(spark).select("customer_id", "segment_id", "segment_changes_on")
-            .join(F.broadcast(touched), "customer_id", "left")
-            .where(F.col("touched").isNotNull() | (F.col("segment_changes_on") <= F.to_date(F.lit(run_date))))
-            .select("customer_id", "segment_id").localCheckpoint())
-
-
 def changed_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previous: PublishedSnapshot, staged: Snapshot,
-                     run_date: str, needed: list[str], score_changes: bool, phase_seconds: dict[str, float]) -> FeaturesStep:
+                     run_date: str, needed: list[str], phase_seconds: dict[str, float]) -> FeaturesStep:
     """The customers of the batches since the previous snapshot, folded onto their previous rows,
-    beside links to the previous snapshot's files; with ``score_changes``, also the customers whose
-    segment changes with the calendar by the run date."""
+    beside links to the previous snapshot's files."""
     with timed(phase_seconds, "batch_state"):
         delivered = delivered_state(spark, layout, plan.batches).localCheckpoint()
-    touched = delivered.select("customer_id", F.lit(True).alias("touched"))
-    old_segments = None
-    if score_changes:
-        with timed(phase_seconds, "lookup_segments"):
-            old_segments = segments_due(spark, previous, touched, run_date)
-    with timed(phase_seconds, "lookup_features"):
-        # One pass over the previous states for the customers needed; only they are read on. When
-        # scoring changes, those are the customers with a previous segment row found above (every
-        # customer of a scored snapshot has one), and each keeps its previous segment.
-        states = previous.states(spark)
-        old_states = (states.join(F.broadcast(old_segments), "customer_id") if score_changes
-                      else states.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_semi")).localCheckpoint()
+    with timed(phase_seconds, "previous_states"):
+        # The one pass over the previous snapshot: the state columns of the day's customers.
+        before = previous.states(spark).join(F.broadcast(delivered.select("customer_id")), "customer_id", "left_semi").select(*STATE_COLUMNS)
+        before = before.localCheckpoint()
     with timed(phase_seconds, "fold_and_write"):
-        touched_before = old_states.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_semi")
-        frame = features(fold(touched_before.select(*STATE_COLUMNS), delivered), run_date)
+        frame = features(fold(before, delivered), run_date)
         frame.write.parquet(staged.customer_features)
         staged_rows = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
-        now, before = state_figures(staged_rows), state_figures(touched_before)
+        now, replaced = state_figures(staged_rows, before)
     # The job above cached the day's rows (its listing is fixed), so the links do not join them.
     link_files(previous.folder.customer_features, staged.customer_features)
     base = previous.manifest
-    totals = {"customers": base["customers"] + now["customers"] - before["customers"],
-              "transactions_used": base["transactions_used"] + now["transactions_used"] - before["transactions_used"],
-              "digest_sum": base["features_digest_sum"] + now["digest_sum"] - before["digest_sum"]}
-    changes = None
-    if score_changes:
-        movers = old_states.join(F.broadcast(touched.select("customer_id")), "customer_id", "left_anti").select(*STATE_COLUMNS)
-        features_now = staged_rows.select(*scoring.SCORING_INPUTS).unionByName(features(movers, run_date).select(*scoring.SCORING_INPUTS))
-        changes = ChangedCustomers(features_now, features(old_states, previous.date, carry=("segment_id",)), old_segments)
-    return FeaturesStep(staged_rows, previous.features_chain.then(run_date, now["customers"]), published_figures(totals, run_date), None, changes)
+    totals = {"customers": base["customers"] + now["customers"] - replaced["customers"],
+              "transactions_used": base["transactions_used"] + now["transactions_used"] - replaced["transactions_used"],
+              "digest_sum": base["features_digest_sum"] + now["digest_sum"] - replaced["digest_sum"]}
+    return FeaturesStep(staged_rows, previous.features_chain.then(run_date, now["customers"]), published_figures(totals, run_date), None, before)
 
 
 def write_empty_segments(spark: SparkSession, staged: Snapshot) -> dict:
     for path, schema in ((staged.customer_segments, scoring.SEGMENTS_SCHEMA), (staged.segment_profiles, scoring.PROFILES_SCHEMA),
                          (staged.segment_migration, scoring.MIGRATION_SCHEMA), (staged.segment_statistics, population.STATISTICS_SCHEMA),
+                         (staged.scheduled_moves, population.MOVES_SCHEMA),
                          (staged.mart("segment_keys"), marts.SEGMENT_KEYS_SCHEMA),
                          (staged.mart("segment_features"), marts.SEGMENT_FEATURES_SCHEMA),
                          (staged.mart("feature_drift"), marts.FEATURE_DRIFT_SCHEMA)):
         spark.createDataFrame([], schema).coalesce(1).write.parquet(path)
-    return {"model_version": None, "segments": [], "customers_scored": 0, "customers_changed_segment": 0, "customers_rescored": 0}
+    return {"model_version": None, "segments": [], "customers_scored": 0, "customers_changed_segment": 0, "customers_rescored": 0,
+            "customers_moved_by_calendar": 0}
+
+
+def write_scheduled_moves(entries: DataFrame, path: str) -> None:
+    """Scheduled moves, summed per day, origin, target, measure and key, each file in day order so
+    that a day's read skips the row groups of other days."""
+    summed = population.aggregate(entries, by=population.MOVE_KEYS)
+    summed.sortWithinPartitions("changes_on").write.option("parquet.block.size", MOVES_ROW_GROUP_BYTES).parquet(path)
+
+
+# Row groups of the scheduled moves: small enough that a day's read skips most of them.
+MOVES_ROW_GROUP_BYTES = 4 * 1024 * 1024
 
 
 def score_everyone(spark: SparkSession, layout: DataLayout, staged: Snapshot, features_now: DataFrame, run_date: str,
-                   champion: tuple[str, object], secret: str) -> tuple[TableChain, list[tuple], str | None, int]:
-    """Every customer scored: segments, keys and statistics written in full; the migration since the
-    previous scored snapshot. Returns the segments' chain, the moves, that snapshot's date, the rows."""
+                   champion: tuple[str, object], secret: str) -> tuple[TableChain, list[tuple], str | None, dict]:
+    """Every customer scored: segments, keys, statistics and scheduled moves written in full; the
+    migration since the previous scored snapshot. Returns the segments' chain, the moves, that
+    snapshot's date and the counts of customers scored and moved by the calendar."""
     version, parameters = champion
     # Scored once and checkpointed: every table below is a read of it. A cached frame would keep
     # the scoring expression in its plan, and Spark analyses and optimises that plan again for each
@@ -299,38 +298,73 @@ def score_everyone(spark: SparkSession, layout: DataLayout, staged: Snapshot, fe
     scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
     marts.segment_keys(scored, secret).write.parquet(staged.mart("segment_keys"))
     population.aggregate(population.contributions(scored, parameters)).coalesce(1).write.parquet(staged.segment_statistics)
+    write_scheduled_moves(population.scheduled_moves(scored, parameters), staged.scheduled_moves)
     previous_date, previous = previous_scored_segments(spark, layout, run_date)
     moves = scoring.migration(scored, previous).collect()
     customers = sum(move["customers"] for move in moves)
-    return TableChain.full(run_date, customers), [tuple(move) for move in moves], previous_date, customers
+    return TableChain.full(run_date, customers), [tuple(move) for move in moves], previous_date, {"scored": customers, "moved_by_calendar": 0}
 
 
-def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snapshot, changes: ChangedCustomers, run_date: str,
-                  champion: tuple[str, object], secret: str, phase_seconds: dict[str, float]) -> tuple[TableChain, list[tuple], str, int]:
-    """Only the changed customers scored again; their rows beside links to the previous snapshot's,
-    the statistics updated with their new rows and without their old ones."""
+def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snapshot, step: FeaturesStep, run_date: str,
+                  champion: tuple[str, object], secret: str, phase_seconds: dict[str, float]) -> tuple[TableChain, list[tuple], str, dict]:
+    """The day's customers scored; their rows beside links to the previous snapshot's; the
+    statistics carried forward with their new rows, without their old ones, and with the moves the
+    calendar made since the previous snapshot, as scheduled (``bankseg.population``)."""
     version, parameters = champion
     with timed(phase_seconds, "score_and_write"):
-        scored = scoring.score(changes.features_now, parameters, version, run_date).localCheckpoint()
-        scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
-        marts.segment_keys(scored, secret).write.parquet(staged.mart("segment_keys"))
+        # The day's customers now, and as the previous snapshot scored them, in one checkpoint.
+        old_features = features(step.previous_states, previous.date)
+        both = (scoring.score(step.staged_rows, parameters, version, run_date).withColumn("_now", F.lit(True))
+                .unionByName(scoring.score(old_features, parameters, version, previous.date).withColumn("_now", F.lit(False))))
+        both = both.localCheckpoint()
+        now, before = both.where("_now").drop("_now"), both.where(~F.col("_now")).drop("_now")
+        now.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
+        marts.segment_keys(now, secret).write.parquet(staged.mart("segment_keys"))
+    with timed(phase_seconds, "scheduled_moves"):
+        # Their moves as scheduled now, and those scheduled before taken back: the day's change set.
+        entries = population.scheduled_moves(now, parameters).unionByName(population.negated(population.scheduled_moves(before, parameters)))
+        write_scheduled_moves(entries.coalesce(1), staged.scheduled_moves)
+        link_files(previous.folder.scheduled_moves, staged.scheduled_moves)
+        window = (F.col("changes_on") > F.to_date(F.lit(previous.date))) & (F.col("changes_on") <= F.to_date(F.lit(run_date)))
+        due = population.aggregate(spark.read.parquet(staged.scheduled_moves).where(window), by=("from_segment_id", "to_segment_id"))
+        due = due.localCheckpoint()
     with timed(phase_seconds, "statistics"):
-        removed = population.contributions(changes.old_features, parameters)
+        moved_in, moved_out = population.moved(due)
         previous_statistics = spark.read.parquet(previous.folder.segment_statistics)
-        population.updated(previous_statistics, population.contributions(scored, parameters), removed).coalesce(1).write.parquet(staged.segment_statistics)
+        population.updated(previous_statistics, population.contributions(now, parameters).unionByName(moved_in),
+                           population.contributions(before, parameters).unionByName(moved_out)).coalesce(1).write.parquet(staged.segment_statistics)
     with timed(phase_seconds, "migration"):
-        moves = (scored.select("customer_id", F.col("segment_id").alias("to_segment_id"))
-                 .join(F.broadcast(changes.old_segments.select("customer_id", F.col("segment_id").alias("from_segment_id"))), "customer_id", "left")
-                 .groupBy("from_segment_id", "to_segment_id").agg(F.count("*").alias("customers")).collect())
-        rescored = sum(move["customers"] for move in moves)
-        before = {row["segment_id"]: row["customers"] for row in previous_statistics.where(F.col("measure") == "customers").collect()}
+        transacted = (now.select("customer_id", F.col("segment_id").alias("to_segment_id"))
+                      .join(before.select("customer_id", F.col("segment_id").alias("from_segment_id")), "customer_id", "left")
+                      .groupBy("from_segment_id", "to_segment_id").agg(F.count("*").alias("customers")).collect())
+        calendar = calendar_migration(spark, previous, now, due, run_date)
+        before_counts = {row["segment_id"]: row["customers"] for row in previous_statistics.where(F.col("measure") == "customers").collect()}
     link_files(previous.folder.customer_segments, staged.customer_segments)
     link_files(previous.folder.mart("segment_keys"), staged.mart("segment_keys"))
-    return previous.segments_chain.then(run_date, rescored), scoring.changed_migration(moves, before), previous.date, rescored
+    rescored = sum(move["customers"] for move in transacted)
+    counts = {"scored": rescored, "moved_by_calendar": sum(customers for _, _, customers in calendar)}
+    moves = [(move["from_segment_id"], move["to_segment_id"], move["customers"]) for move in transacted] + calendar
+    return previous.segments_chain.then(run_date, rescored), scoring.changed_migration(moves, before_counts), previous.date, counts
+
+
+def calendar_migration(spark: SparkSession, previous: PublishedSnapshot, now: DataFrame, due: DataFrame, run_date: str) -> list[tuple]:
+    """(origin, target, customers) of the customers who did not transact but changed segment with the
+    calendar since the previous snapshot. Over one day no one changes twice, and the moves due say
+    it; over several, a customer may, and their segments on both dates are read from their rows."""
+    if date.fromisoformat(run_date) - date.fromisoformat(previous.date) == timedelta(days=1):
+        rows = due.where((F.col("measure") == "customers") & (F.col("customers") != 0)).collect()
+        return [(row["from_segment_id"], row["to_segment_id"], int(row["customers"])) for row in rows]
+    since, until = F.to_date(F.lit(previous.date)), F.to_date(F.lit(run_date))
+    scheduled = (previous.segment_rows(spark).where(F.exists("schedule", lambda change: (change["changes_on"] > since) & (change["changes_on"] <= until)))
+                 .join(F.broadcast(now.select("customer_id")), "customer_id", "left_anti"))
+    origin = scoring.as_of(scheduled, previous.date).select("customer_id", F.col("segment_id").alias("from_segment_id"))
+    target = scoring.as_of(scheduled, run_date).select("customer_id", F.col("segment_id").alias("to_segment_id"))
+    rows = origin.join(target, "customer_id").where(F.col("from_segment_id") != F.col("to_segment_id")).groupBy("from_segment_id", "to_segment_id").count().collect()
+    return [(row["from_segment_id"], row["to_segment_id"], int(row["count"])) for row in rows]
 
 
 def write_segment_tables(spark: SparkSession, staged: Snapshot, run_date: str, champion: tuple[str, object], moves: list[tuple],
-                         migration_since: str | None, rescored: int) -> dict:
+                         migration_since: str | None, counts: dict) -> dict:
     """Profiles, heatmap, drift and migration of the scored snapshot, from its statistics."""
     version, parameters = champion
     figures = population.figures(spark.read.parquet(staged.segment_statistics), parameters, run_date)
@@ -346,7 +380,8 @@ def write_segment_tables(spark: SparkSession, staged: Snapshot, run_date: str, c
         "model_version": version,
         "migration_since": migration_since,
         "customers_scored": sum(figures.customers.values()),
-        "customers_rescored": rescored,
+        "customers_rescored": counts["scored"],
+        "customers_moved_by_calendar": counts["moved_by_calendar"],
         "customers_changed_segment": sum(customers for source, target, customers in moves if source is not None and source != target),
         "segments": [
             {"segment_id": p[0], "name": p[1], "customers": p[3], "share": p[13], "median_balance": p[4], "median_spend": p[5],
@@ -371,7 +406,7 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
     # A day with no batch since the previous snapshot (the snapshot step alone on a later date) is written in full.
     changes_only = previous is not None and bool(plan.batches) and not previous.features_chain.due_for_compaction
     scoring_changes = (changes_only and champion is not None and previous.manifest.get("model_version") == champion[0]
-                       and not previous.segments_chain.due_for_compaction)
+                       and previous.keeps_scheduled_moves and not previous.segments_chain.due_for_compaction)
     if reused is not None:
         fold_text = f"the published features of {run_date} reused: no batch changed since"
     else:
@@ -394,7 +429,7 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
                 step = FeaturesStep(chain.current(spark.read.parquet(staged.customer_features)), chain,
                                     {key: reused[key] for key in ("customers", "transactions_used", "features_digest", "features_digest_sum")}, None)
             elif changes_only:
-                step = changed_features(spark, layout, plan, previous, staged, run_date, needed, scoring_changes, phase_seconds)
+                step = changed_features(spark, layout, plan, previous, staged, run_date, needed, phase_seconds)
             else:
                 step = full_features(spark, layout, plan, previous, staged, run_date, needed)
         if reused is None:
@@ -404,14 +439,14 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
             if champion is None:
                 scored, segments_chain = write_empty_segments(spark, staged), None
             else:
-                if step.changes is not None:
-                    segments_chain, moves, since, rescored = score_changes(spark, previous, staged, step.changes, run_date, champion, secret, phase_seconds)
+                if scoring_changes:
+                    segments_chain, moves, since, counts = score_changes(spark, previous, staged, step, run_date, champion, secret, phase_seconds)
                 else:
                     # The staged rows are every customer, but for a day's changes, which the links complete.
                     everyone = step.chain.current(spark.read.parquet(staged.customer_features)) if changes_only else step.staged_rows
-                    segments_chain, moves, since, rescored = score_everyone(spark, layout, staged, as_of(everyone, run_date), run_date, champion, secret)
+                    segments_chain, moves, since, counts = score_everyone(spark, layout, staged, as_of(everyone, run_date), run_date, champion, secret)
                 with timed(phase_seconds, "segment_tables"):
-                    scored = write_segment_tables(spark, staged, run_date, champion, moves, since, rescored)
+                    scored = write_segment_tables(spark, staged, run_date, champion, moves, since, counts)
             spark.createDataFrame(tracking.model_history(layout), marts.MODEL_HISTORY_SCHEMA).coalesce(1).write.parquet(staged.mart("model_history"))
         with timed(phase_seconds, "features_gate"):
             report = step.gate.result() if step.gate is not None else quality.restore_report(layout, run_date, reused["features_gate"])
@@ -432,5 +467,6 @@ def summarise(record: dict) -> str:
     if not record["published"]:
         return f"{JOB_NAME} {record['run_date']}: nothing published, {record['gate']} gate failed: {'; '.join(record['gate_failures'])}"
     scored = (f"{record['customers_scored']:,} scored with model version {record['model_version']} "
-              f"({record['customers_rescored']:,} scored this run)" if record["model_version"] else "not scored (no champion model)")
+              f"({record['customers_rescored']:,} scored this run, {record['customers_moved_by_calendar']:,} moved by the calendar)"
+              if record["model_version"] else "not scored (no champion model)")
     return f"{JOB_NAME} {record['run_date']}: {record['customers']:,} customers ({record['fold']}), {scored}"

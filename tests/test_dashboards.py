@@ -369,8 +369,16 @@ def test_a_line_chart_never_prints_a_day_label_over_the_last_one():
     assert all(b - a >= 4 for a, b in zip(positions, positions[1:])), shown
 
 
-def test_a_customer_keyed_twice_counts_in_the_segment_of_its_newest_row():
-    keys = pd.DataFrame({"customer_key": [7, 8, 7], "segment_id": [1, 2, 3],
-                         "computed_on": pd.to_datetime(["2016-10-21", "2016-10-21", "2016-10-22"])})
-    newest = data.newest_rows(keys, "customer_key").sort_values("customer_key")
-    assert newest.to_dict("list") == {"customer_key": [7, 8], "segment_id": [3, 2]}
+def test_a_customer_keyed_twice_counts_in_the_segment_of_its_newest_row_as_of_the_date():
+    change = pa.struct([("changes_on", pa.date32()), ("segment_id", pa.int32())])
+    keys = pa.table({
+        "customer_key": pa.array([7, 8, 7, 9], pa.int64()),
+        "segment_id": pa.array([1, 2, 3, 4], pa.int32()),
+        "schedule": pa.array([[{"changes_on": date(2016, 10, 22), "segment_id": 5}],  # older row of key 7: ignored
+                              [{"changes_on": date(2016, 10, 22), "segment_id": 5}, {"changes_on": date(2016, 10, 30), "segment_id": 6}],
+                              [{"changes_on": date(2016, 10, 23), "segment_id": 9}],
+                              []], pa.list_(change)),
+        "computed_on": pa.array([date(2016, 10, 21), date(2016, 10, 21), date(2016, 10, 22), date(2016, 10, 21)]),
+    })
+    assert data.segments_as_of(keys, "2016-10-22").to_dict("list") == {"customer_key": [7, 8, 9], "segment_id": [3, 5, 4]}
+    assert data.segments_as_of(keys, "2016-10-30").to_dict("list") == {"customer_key": [7, 8, 9], "segment_id": [9, 6, 4]}

@@ -171,8 +171,8 @@ def test_an_undefined_figure_never_passes():
     assert failures == ["silhouette nan is below the floor 0.15", "stability ARI nan (worst of 0 bootstrap refits) is below 0.8"]
 
 
-def test_the_schedule_names_the_day_a_customer_without_transactions_changes_segment_and_where_to(spark):
-    """Checked against the numpy model scoring the same customers day after day, older by one day each time."""
+def test_the_schedule_names_every_segment_a_customer_without_transactions_moves_through(spark):
+    """Checked against the numpy model scoring the same customers at every later recency up to the horizon."""
     rng = np.random.default_rng(11)
     model = SegmentationParameters(
         preprocessing=Preprocessing(medians={"balance_latest": 5_000.0}, means=[40.0, 0.5, 6.5, 9.0], stds=[25.0, 0.6, 1.2, 2.0]),
@@ -185,23 +185,18 @@ def test_the_schedule_names_the_day_a_customer_without_transactions_changes_segm
         "monetary_mean": rng.lognormal(6.5, 1.2, 3_000).round(2),
         "balance_latest": np.where(rng.random(3_000) < 0.05, np.nan, rng.lognormal(9, 2, 3_000).round(2)),
     })
-    horizon = 200
-    today = model.assign(frame)["segment_id"].to_numpy()
-    expected_days = np.full(len(frame), -1)
-    expected_next = np.full(len(frame), -1)
-    for days in range(horizon + 1, 0, -1):  # the first day of change wins: walk back from the horizon
-        later = model.assign(frame.assign(recency_days=frame["recency_days"] + days))["segment_id"].to_numpy()
-        changed = later != today
-        expected_days[changed], expected_next[changed] = days, later[changed]
-    assert 0 < (expected_days > 0).sum() < len(frame), "the customers must include some that change and some that do not"
+    horizon = 400
+    segments_by_recency = np.column_stack([
+        model.assign(frame.assign(recency_days=recency))["segment_id"].to_numpy() for recency in range(horizon + 1)])
+    expected = []
+    for position, recency in enumerate(frame["recency_days"]):
+        path = segments_by_recency[position]
+        expected.append([(later, int(path[later])) for later in range(recency + 1, horizon + 1) if path[later] != path[later - 1]])
+    assert sum(len(changes) > 1 for changes in expected) > 10, "some customers must change more than once"
+    assert 0 < sum(len(changes) == 0 for changes in expected) < len(frame), "and some never"
 
     customers_frame = spark.createDataFrame(frame.astype({"balance_latest": object}).where(frame.notna(), None)).withColumn("position", F.monotonically_increasing_id())
-    rows = spark_model.with_segment_schedule(customers_frame, model, horizon).orderBy("position").select(
-        F.col("days_until_segment_change").alias("days"), "next_segment_id").toPandas()
-    for position, row in rows.iterrows():
-        if expected_days[position] != -1 and expected_days[position] <= horizon:
-            assert (row["days"], row["next_segment_id"]) == (expected_days[position], expected_next[position]), position
-        elif expected_days[position] == -1:
-            assert pd.isna(row["days"]) and pd.isna(row["next_segment_id"]), position
-        else:  # a change on the day after the horizon may be reported or not
-            assert pd.isna(row["days"]) or row["days"] == horizon + 1, position
+    rows = spark_model.with_recency_schedule(customers_frame, model, horizon).orderBy("position").select("recency_schedule").collect()
+    ids = [segment.segment_id for segment in model.segments]
+    scheduled = [[(change["recency"], ids[change["centroid"]]) for change in row["recency_schedule"]] for row in rows]
+    assert scheduled == expected

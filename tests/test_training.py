@@ -459,34 +459,43 @@ def test_the_silhouette_is_scikit_learns_on_every_point():
 
 
 def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyone(spark, trained, tmp_path):
-    """A month later, a small delivery: the day's customers and those whose segment changed with the
-    calendar are scored again, the rest linked; the result is every customer scored that day, and
-    the kept statistics are those of every customer."""
+    """A month later, a small delivery: only the day's customers are scored again, the rest linked,
+    and those the calendar moved meanwhile are read through their schedules; the result is every
+    customer scored that day, and the kept statistics are those of every customer."""
     layout, record = trained
     version = record["model_version"]
     tracking.promote(layout, version)
     customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
-    later = "2016-11-20"
-    delivery = synthetic.Delivery(transaction_date=date.fromisoformat(later), first_transaction_id=10 * ROWS)
-    synthetic.generate_csv(Path(layout.landing_for(later)) / "bank_transactions.csv", rows=400, seed=5, delivery=delivery)
-    assert etl.publish_batch(spark, layout, later)["published"]
-    day = customer_snapshot.publish_snapshot(spark, layout, later)
-    assert day["published"] and day["fold"].endswith("the changed customers only"), day
-    published = customer_snapshot.PublishedSnapshot.load(layout, later)
     parameters = tracking.model_parameters(layout, version)
-    everyone = scoring.score(published.features_now(spark), parameters, version, later).cache()
-    columns = [column for column in scoring.SEGMENTS_COLUMNS if column != COMPUTED_ON]
-    kept = published.segments(spark).select(*columns)
-    assert kept.count() == everyone.count() == day["customers_scored"] == day["customers"]
-    assert kept.exceptAll(everyone.select(*columns)).count() == 0 and everyone.select(*columns).exceptAll(kept).count() == 0
-    touched = spark.read.parquet(layout.batch(later).transactions).select("customer_id").distinct().count()
-    assert touched < day["customers_rescored"] < day["customers_scored"]  # the calendar moved some who did not transact
-    statistics = spark.read.parquet(published.folder.segment_statistics)
-    built = population.aggregate(population.contributions(everyone, parameters))
-    assert statistics.exceptAll(built).count() == 0 and built.exceptAll(statistics).count() == 0
-    before = customer_snapshot.PublishedSnapshot.load(layout, RUN_DATE).segments(spark)
-    expected = sorted((tuple(row) for row in scoring.migration(everyone, before).collect()), key=str)
-    migration = sorted((tuple(row) for row in spark.read.parquet(published.folder.segment_migration).collect()), key=str)
-    assert migration == expected and sum(row[2] for row in migration) == day["customers"]
-    keys = spark.read.parquet(published.folder.mart("segment_keys"))
-    assert keys.select("customer_key").distinct().count() == day["customers"]
+    previous = RUN_DATE
+    for later, rows, first_id in (("2016-11-20", 400, 10 * ROWS), ("2016-11-21", 300, 11 * ROWS)):  # a month later, then the next day
+        delivery = synthetic.Delivery(transaction_date=date.fromisoformat(later), first_transaction_id=first_id)
+        synthetic.generate_csv(Path(layout.landing_for(later)) / "bank_transactions.csv", rows=rows, seed=rows, delivery=delivery)
+        assert etl.publish_batch(spark, layout, later)["published"]
+        day = customer_snapshot.publish_snapshot(spark, layout, later)
+        assert day["published"] and day["fold"].endswith("the changed customers only"), day
+        published = customer_snapshot.PublishedSnapshot.load(layout, later)
+        everyone = scoring.score(published.features_now(spark), parameters, version, later).cache()
+        columns = ["customer_id", "segment_id", "segment_name", "model_version"]
+        kept = published.segments(spark)
+        assert kept.count() == everyone.count() == day["customers_scored"] == day["customers"]
+        assert kept.select(*columns).exceptAll(everyone.select(*columns)).count() == 0
+        assert everyone.select(*columns).exceptAll(kept.select(*columns)).count() == 0
+        # The next change as of the day is the first of the schedule a scoring on the day makes.
+        first = F.get(F.col("schedule"), 0)
+        upcoming = everyone.select("customer_id", first["changes_on"].alias("segment_changes_on"), first["segment_id"].alias("next_segment_id"))
+        assert kept.select(*upcoming.columns).exceptAll(upcoming).count() == 0
+        touched = spark.read.parquet(layout.batch(later).transactions).select("customer_id").distinct().count()
+        assert day["customers_rescored"] == touched and day["customers_moved_by_calendar"] > 0, day
+        statistics = spark.read.parquet(published.folder.segment_statistics)
+        built = population.aggregate(population.contributions(everyone, parameters))
+        assert statistics.exceptAll(built).count() == 0 and built.exceptAll(statistics).count() == 0
+        before = customer_snapshot.PublishedSnapshot.load(layout, previous).segments(spark)
+        expected = sorted((tuple(row) for row in scoring.migration(everyone, before).collect()), key=str)
+        migration = sorted((tuple(row) for row in spark.read.parquet(published.folder.segment_migration).collect()), key=str)
+        assert migration == expected and sum(row[2] for row in migration) == day["customers"]
+        moved = sum(row[2] for row in migration if row[0] is not None and row[0] != row[1])
+        assert moved == day["customers_changed_segment"] > 0
+        keys = spark.read.parquet(published.folder.mart("segment_keys"))
+        assert keys.select("customer_key").distinct().count() == day["customers"]
+        previous = later

@@ -17,7 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from bankseg import quality
@@ -162,15 +165,35 @@ def _read_many(paths: list[str]) -> pd.DataFrame:
     return union.to_table().to_pandas(date_as_object=False)
 
 
-def newest_rows(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """One row per ``key``: the newest by ``computed_on`` (a snapshot table of row versions, ``bankseg.layout``)."""
-    return frame.sort_values(COMPUTED_ON, kind="stable").drop_duplicates(key, keep="last").drop(columns=COMPUTED_ON)
+def segments_as_of(keys: pa.Table, snapshot_date: str) -> pd.DataFrame:
+    """``customer_key`` and ``segment_id`` as of ``snapshot_date`` from a ``segment_keys`` mart: each
+    key's newest row by ``computed_on`` (a snapshot table of row versions, ``bankseg.layout``), in
+    the segment of the last change of its schedule due by that date, or the one it was scored in
+    (``bankseg.scoring.as_of`` is the same rule in Spark)."""
+    if keys.num_rows == 0:
+        return pd.DataFrame({"customer_key": pd.Series(dtype="int64"), "segment_id": pd.Series(dtype="int64")})
+    keys = keys.take(pc.sort_indices(keys, [("customer_key", "ascending"), (COMPUTED_ON, "ascending")]))
+    customer_keys = keys["customer_key"].to_numpy()
+    newest = np.append(customer_keys[1:] != customer_keys[:-1], True)
+    keys = keys.filter(pa.array(newest))
+    segment = keys["segment_id"].to_numpy().astype("int64")
+    schedule = keys["schedule"].combine_chunks()
+    changes = pc.list_flatten(schedule)
+    if len(changes):
+        owner = pc.list_parent_indices(schedule).to_numpy()
+        due = pc.less_equal(changes.field("changes_on"), pa.scalar(date.fromisoformat(snapshot_date))).to_numpy(zero_copy_only=False)
+        # Each schedule is in day order: the last change due is the one with the highest position.
+        last_due = np.full(len(segment), -1)
+        np.maximum.at(last_due, owner[due], np.flatnonzero(due))
+        moved = last_due >= 0
+        segment[moved] = changes.field("segment_id").to_numpy(zero_copy_only=False)[last_due[moved]]
+    return pd.DataFrame({"customer_key": keys["customer_key"].to_numpy(), "segment_id": segment})
 
 
 def load_snapshot(layout: DataLayout, snapshot_date: str) -> Snapshot:
     folder = layout.snapshot(snapshot_date)
     activity = _read_many([layout.batch(date).activity for date in layout.batch_dates() if date <= snapshot_date])
-    keys = newest_rows(_read(folder.mart("segment_keys")), "customer_key")
+    keys = segments_as_of(pads.dataset(folder.mart("segment_keys"), format="parquet").to_table(), snapshot_date)
     activity = activity.merge(keys, on="customer_key", how="left")
     activity["segment_id"] = activity["segment_id"].fillna(NOT_SCORED).astype("int64")
     for column in CATEGORICAL:
