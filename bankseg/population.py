@@ -109,14 +109,15 @@ MOVE_KEYS = ("changes_on", "from_segment_id", "to_segment_id")
 MOVES_SCHEMA = f"changes_on date, from_segment_id int, to_segment_id int, {STATISTICS_SCHEMA.split(', ', 1)[1]}"
 
 
-def scheduled_moves(scored: DataFrame, parameters: SegmentationParameters) -> DataFrame:
+def scheduled_moves(scored: DataFrame, parameters: SegmentationParameters, until: str) -> DataFrame:
     """The contributions of each scored customer (``CONTRIBUTION_INPUTS`` and ``schedule``) to each of
-    their scheduled moves, unaggregated (``MOVES_SCHEMA``)."""
+    their moves scheduled on or before ``until``, unaggregated (``MOVES_SCHEMA``)."""
     moves = F.transform("schedule", lambda change, position: F.struct(
         change["changes_on"].alias("changes_on"),
         F.coalesce(F.get(F.col("schedule"), position - 1)["segment_id"], F.col("segment_id")).alias("from_segment_id"),
         change["segment_id"].alias("to_segment_id")))
-    moving = scored.select(*[column for column in CONTRIBUTION_INPUTS if column != "segment_id"], F.explode(moves).alias("move"))
+    due = F.filter(moves, lambda move: move["changes_on"] <= F.to_date(F.lit(until)))
+    moving = scored.select(*[column for column in CONTRIBUTION_INPUTS if column != "segment_id"], F.explode(due).alias("move"))
     return contributions(moving.select("*", "move.*"), parameters, by=MOVE_KEYS)
 
 

@@ -42,7 +42,7 @@ def score(features: DataFrame, parameters: SegmentationParameters, model_version
     ids, names = segment_ids(parameters), F.array(*[F.lit(segment.name) for segment in parameters.segments])
     schedule = F.transform("recency_schedule", lambda change: F.struct(
         F.date_add("last_txn_date", change["recency"]).alias("changes_on"),
-        ids[change["centroid"]].alias("segment_id"), names[change["centroid"]].alias("segment_name")))
+        F.get(ids, change["centroid"]).alias("segment_id"), F.get(names, change["centroid"]).alias("segment_name")))
     return scheduled.select(
         *SCORING_INPUTS, *segment_columns(parameters), F.lit(model_version).alias("model_version"), schedule.alias("schedule"),
         F.to_date(F.lit(snapshot_date)).alias(COMPUTED_ON),

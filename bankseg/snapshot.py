@@ -147,9 +147,10 @@ class PublishedSnapshot:
         return scoring.as_of(self.segment_rows(spark), self.date)
 
     @property
-    def keeps_scheduled_moves(self) -> bool:
-        """Whether its segment statistics can be carried forward with the moves it scheduled."""
-        return self.segments_chain is not None and Path(self.folder.scheduled_moves).is_dir()
+    def scheduled_moves_until(self) -> str | None:
+        """The last day its scheduled moves cover: up to then its segment statistics can be carried
+        forward with them. None when it was not scored."""
+        return self.manifest.get("scheduled_moves_until") if self.segments_chain is not None else None
 
 
 def delivered_state(spark: SparkSession, layout: DataLayout, batches: list[str]) -> DataFrame:
@@ -269,7 +270,7 @@ def write_empty_segments(spark: SparkSession, staged: Snapshot) -> dict:
                          (staged.mart("feature_drift"), marts.FEATURE_DRIFT_SCHEMA)):
         spark.createDataFrame([], schema).coalesce(1).write.parquet(path)
     return {"model_version": None, "segments": [], "customers_scored": 0, "customers_changed_segment": 0, "customers_rescored": 0,
-            "customers_moved_by_calendar": 0}
+            "customers_moved_by_calendar": 0, "scheduled_moves_until": None}
 
 
 def write_scheduled_moves(entries: DataFrame, path: str) -> None:
@@ -281,6 +282,11 @@ def write_scheduled_moves(entries: DataFrame, path: str) -> None:
 
 # Row groups of the scheduled moves: small enough that a day's read skips most of them.
 MOVES_ROW_GROUP_BYTES = 4 * 1024 * 1024
+# How far ahead a scoring of everyone schedules the moves of the statistics. Most segment changes
+# lie further ahead (a customer lapses once, after months), and the segments carry every change
+# anyway; the snapshot that outruns the moves scores everyone again, as compaction does about as
+# often (``bankseg.row_versions.MAX_CHANGE_SETS``).
+MOVES_LOOKAHEAD_DAYS = 31
 
 
 def score_everyone(spark: SparkSession, layout: DataLayout, staged: Snapshot, features_now: DataFrame, run_date: str,
@@ -298,11 +304,13 @@ def score_everyone(spark: SparkSession, layout: DataLayout, staged: Snapshot, fe
     scored.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
     marts.segment_keys(scored, secret).write.parquet(staged.mart("segment_keys"))
     population.aggregate(population.contributions(scored, parameters)).coalesce(1).write.parquet(staged.segment_statistics)
-    write_scheduled_moves(population.scheduled_moves(scored, parameters), staged.scheduled_moves)
+    until = (date.fromisoformat(run_date) + timedelta(days=MOVES_LOOKAHEAD_DAYS)).isoformat()
+    write_scheduled_moves(population.scheduled_moves(scored, parameters, until), staged.scheduled_moves)
     previous_date, previous = previous_scored_segments(spark, layout, run_date)
     moves = scoring.migration(scored, previous).collect()
     customers = sum(move["customers"] for move in moves)
-    return TableChain.full(run_date, customers), [tuple(move) for move in moves], previous_date, {"scored": customers, "moved_by_calendar": 0}
+    counts = {"scored": customers, "moved_by_calendar": 0, "scheduled_moves_until": until}
+    return TableChain.full(run_date, customers), [tuple(move) for move in moves], previous_date, counts
 
 
 def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snapshot, step: FeaturesStep, run_date: str,
@@ -322,7 +330,8 @@ def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snap
         marts.segment_keys(now, secret).write.parquet(staged.mart("segment_keys"))
     with timed(phase_seconds, "scheduled_moves"):
         # Their moves as scheduled now, and those scheduled before taken back: the day's change set.
-        entries = population.scheduled_moves(now, parameters).unionByName(population.negated(population.scheduled_moves(before, parameters)))
+        until = previous.scheduled_moves_until
+        entries = population.scheduled_moves(now, parameters, until).unionByName(population.negated(population.scheduled_moves(before, parameters, until)))
         write_scheduled_moves(entries.coalesce(1), staged.scheduled_moves)
         link_files(previous.folder.scheduled_moves, staged.scheduled_moves)
         window = (F.col("changes_on") > F.to_date(F.lit(previous.date))) & (F.col("changes_on") <= F.to_date(F.lit(run_date)))
@@ -342,7 +351,7 @@ def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snap
     link_files(previous.folder.customer_segments, staged.customer_segments)
     link_files(previous.folder.mart("segment_keys"), staged.mart("segment_keys"))
     rescored = sum(move["customers"] for move in transacted)
-    counts = {"scored": rescored, "moved_by_calendar": sum(customers for _, _, customers in calendar)}
+    counts = {"scored": rescored, "moved_by_calendar": sum(customers for _, _, customers in calendar), "scheduled_moves_until": until}
     moves = [(move["from_segment_id"], move["to_segment_id"], move["customers"]) for move in transacted] + calendar
     return previous.segments_chain.then(run_date, rescored), scoring.changed_migration(moves, before_counts), previous.date, counts
 
@@ -382,6 +391,7 @@ def write_segment_tables(spark: SparkSession, staged: Snapshot, run_date: str, c
         "customers_scored": sum(figures.customers.values()),
         "customers_rescored": counts["scored"],
         "customers_moved_by_calendar": counts["moved_by_calendar"],
+        "scheduled_moves_until": counts["scheduled_moves_until"],
         "customers_changed_segment": sum(customers for source, target, customers in moves if source is not None and source != target),
         "segments": [
             {"segment_id": p[0], "name": p[1], "customers": p[3], "share": p[13], "median_balance": p[4], "median_spend": p[5],
@@ -406,7 +416,7 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
     # A day with no batch since the previous snapshot (the snapshot step alone on a later date) is written in full.
     changes_only = previous is not None and bool(plan.batches) and not previous.features_chain.due_for_compaction
     scoring_changes = (changes_only and champion is not None and previous.manifest.get("model_version") == champion[0]
-                       and previous.keeps_scheduled_moves and not previous.segments_chain.due_for_compaction)
+                       and run_date <= (previous.scheduled_moves_until or "") and not previous.segments_chain.due_for_compaction)
     if reused is not None:
         fold_text = f"the published features of {run_date} reused: no batch changed since"
     else:

@@ -124,12 +124,14 @@ def with_recency_schedule(frame: DataFrame, parameters: SegmentationParameters, 
         return start, end, never
 
     entries = []
-    for j in range(count):
+    # In the order of the coordinates, which is the order the customer meets the centroids in:
+    # the listed changes come out in day order without sorting.
+    for j in sorted(range(count), key=lambda index: coordinates[index]):
         start, end, never = interval(j)
         # A centroid of the lowest coordinate is nearest from the start: never a change to it.
         upcoming = start.isNotNull() & (start > F.col(TIME_INPUT)) & (start <= horizon_days) & (end.isNull() | (start <= end)) & ~never
         entries.append(F.when(upcoming, F.struct(start.cast("int").alias("recency"), F.lit(j).alias("centroid"))))
-    schedule = F.array_sort(F.filter(F.array(*entries), lambda entry: entry.isNotNull()))
+    schedule = F.filter(F.array(*entries), lambda entry: entry.isNotNull())
     return crossings.select(*frame.columns, schedule.alias("recency_schedule"))
 
 
