@@ -109,6 +109,13 @@ def fold(previous: DataFrame, batch: DataFrame) -> DataFrame:
     return _folded(updated).unionByName(_folded(added))
 
 
+def fold_onto_batch(previous: DataFrame, batch: DataFrame) -> DataFrame:
+    """``fold`` when ``previous`` holds only customers of ``batch`` (their rows looked up for a day's
+    changes): every folded row is a batch customer's, so one left join of the two small sides does."""
+    same_customer = F.col("p.customer_id") == F.col("b.customer_id")
+    return _folded(batch.alias("b").join(previous.alias("p"), same_customer, "left_outer"))
+
+
 def _folded(joined: DataFrame) -> DataFrame:
     """Each row of ``joined`` (previous state ``p`` beside batch state ``b``, either side may be null) as one state row."""
 

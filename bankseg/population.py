@@ -59,9 +59,10 @@ def log_bin(column: str) -> Column:
     return F.floor(F.log1p(F.col(column).cast("double")) * BINS_PER_UNIT)
 
 
-def contributions(rows: DataFrame, parameters: SegmentationParameters, by: tuple[str, ...] = ("segment_id",)) -> DataFrame:
+def contributions(rows: DataFrame, parameters: SegmentationParameters, by: tuple[str, ...] = ("segment_id",), sign: str | None = None) -> DataFrame:
     """What each customer row (``CONTRIBUTION_INPUTS``) adds to its segment's statistics, unaggregated:
-    one row per customer and measure (``STATISTICS_SCHEMA``), or per ``by`` instead of ``segment_id``."""
+    one row per customer and measure (``STATISTICS_SCHEMA``), or per ``by`` instead of ``segment_id``;
+    with ``sign``, a column of 1 or -1, rows of -1 take their contribution away."""
     scaled = dict(zip(INPUT_COLUMNS, scaled_columns(parameters.preprocessing), strict=True))
     reference = parameters.metadata.get("drift_reference") or {}
     known_balance = F.col("balance_latest").isNotNull()
@@ -79,7 +80,10 @@ def contributions(rows: DataFrame, parameters: SegmentationParameters, by: tuple
         *[_entry(f"drift_{spec.column}", bin_index(scaled[spec.column], reference[spec.column]["edges"]), 1)
           for spec in STEADY_INPUTS if spec.column in reference],
     ]
-    return rows.select(*by, F.explode(F.array(*entries)).alias("entry")).select(*by, "entry.*")
+    exploded = rows.select(*by, *([sign] if sign else []), F.explode(F.array(*entries)).alias("entry")).select(*by, *([sign] if sign else []), "entry.*")
+    if sign is None:
+        return exploded
+    return exploded.select(*by, "measure", "key", (F.col("customers") * F.col(sign)).alias("customers"), (F.col("total") * F.col(sign)).cast(TOTAL).alias("total"))
 
 
 def aggregate(entries: DataFrame, by: tuple[str, ...] = ("segment_id",)) -> DataFrame:
@@ -109,16 +113,18 @@ MOVE_KEYS = ("changes_on", "from_segment_id", "to_segment_id")
 MOVES_SCHEMA = f"changes_on date, from_segment_id int, to_segment_id int, {STATISTICS_SCHEMA.split(', ', 1)[1]}"
 
 
-def scheduled_moves(scored: DataFrame, parameters: SegmentationParameters, until: str) -> DataFrame:
+def scheduled_moves(scored: DataFrame, parameters: SegmentationParameters, until: str, sign: str | None = None) -> DataFrame:
     """The contributions of each scored customer (``CONTRIBUTION_INPUTS`` and ``schedule``) to each of
-    their moves scheduled on or before ``until``, unaggregated (``MOVES_SCHEMA``)."""
+    their moves scheduled on or before ``until``, unaggregated (``MOVES_SCHEMA``); ``sign`` as in
+    ``contributions``."""
     moves = F.transform("schedule", lambda change, position: F.struct(
         change["changes_on"].alias("changes_on"),
         F.coalesce(F.get(F.col("schedule"), position - 1)["segment_id"], F.col("segment_id")).alias("from_segment_id"),
         change["segment_id"].alias("to_segment_id")))
     due = F.filter(moves, lambda move: move["changes_on"] <= F.to_date(F.lit(until)))
-    moving = scored.select(*[column for column in CONTRIBUTION_INPUTS if column != "segment_id"], F.explode(due).alias("move"))
-    return contributions(moving.select("*", "move.*"), parameters, by=MOVE_KEYS)
+    carried = [column for column in CONTRIBUTION_INPUTS if column != "segment_id"] + ([sign] if sign else [])
+    moving = scored.select(*carried, F.explode(due).alias("move"))
+    return contributions(moving.select("*", "move.*"), parameters, by=MOVE_KEYS, sign=sign)
 
 
 def moved(moves: DataFrame) -> tuple[DataFrame, DataFrame]:
@@ -143,20 +149,25 @@ class SegmentFigures:
 def _dated_rows(statistics: DataFrame, parameters: SegmentationParameters, snapshot_date: str):
     """The statistics as a pandas frame, with what the date adds (``bankseg.features.dated_columns``):
     the recency of each last transaction date and its drift bin in the model's space, the age and
-    age band of each birth date (``unknown`` for none)."""
+    age band of each birth date (``unknown`` for none). Dates are summed into what they are read as
+    (a recency, an age), so the frame has a row per age, not per birth date."""
     dated = dated_columns(snapshot_date)
     reference = (parameters.metadata.get("drift_reference") or {}).get(TIME_INPUT)
     time_scaled = scaled_columns(parameters.preprocessing)[INPUT_COLUMNS.index(TIME_INPUT)]
+    is_date = F.col("measure").isin("last_txn_date", "customer_dob")
     keyed = statistics.select(
         "*",
         F.when(F.col("measure") == "last_txn_date", F.to_date("key")).alias("last_txn_date"),
         F.when(F.col("measure") == "customer_dob", F.to_date("key")).alias("customer_dob"),
     ).withColumn(TIME_INPUT, dated["recency_days"])
-    return keyed.select(
-        "segment_id", "measure", "key", "customers", F.col("total").cast("double").alias("total"), TIME_INPUT,
+    read_as = keyed.select(
+        "segment_id", "measure", F.when(~is_date, F.col("key")).alias("key"), "customers", "total", TIME_INPUT,
         (bin_index(time_scaled, reference["edges"]) if reference else F.lit(None).cast("int")).alias("recency_bin"),
         dated["age"].alias("age"), dated["age_band"].alias("age_band"),
-    ).toPandas()
+    )
+    summed = read_as.groupBy("segment_id", "measure", "key", TIME_INPUT, "recency_bin", "age", "age_band").agg(
+        F.sum("customers").alias("customers"), F.sum("total").cast("double").alias("total"))
+    return summed.toPandas()
 
 
 def figures(statistics: DataFrame, parameters: SegmentationParameters, snapshot_date: str) -> SegmentFigures:

@@ -47,7 +47,7 @@ from pyspark.sql import functions as F
 from bankseg import credentials, marts, population, quality, scoring, tracking
 from bankseg.features import (
     DIGEST_MODULUS, SORT_AGGREGATION, STATE_COLUMNS, TRANSACTION_COLUMNS, as_of, batch_state, features, features_digest, fold,
-    row_digest,
+    fold_onto_batch, row_digest,
 )
 from bankseg.layout import COMPUTED_ON, DataLayout, Snapshot
 from bankseg.model_spec import INPUT_COLUMNS
@@ -237,18 +237,22 @@ def full_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previ
     return FeaturesStep(staged_rows, TableChain.full(run_date, totals["customers"]), published_figures(totals, run_date), None)
 
 
+def small(frame: DataFrame) -> DataFrame:
+    """A day's few rows, checkpointed in one partition per core: each read of them after runs that
+    many tasks, not one per file or shuffle partition."""
+    return frame.coalesce(frame.sparkSession.sparkContext.defaultParallelism).localCheckpoint()
+
+
 def changed_features(spark: SparkSession, layout: DataLayout, plan: FoldPlan, previous: PublishedSnapshot, staged: Snapshot,
                      run_date: str, needed: list[str], phase_seconds: dict[str, float]) -> FeaturesStep:
     """The customers of the batches since the previous snapshot, folded onto their previous rows,
     beside links to the previous snapshot's files."""
-    with timed(phase_seconds, "batch_state"):
-        delivered = delivered_state(spark, layout, plan.batches).localCheckpoint()
     with timed(phase_seconds, "previous_states"):
-        # The one pass over the previous snapshot: the state columns of the day's customers.
-        before = previous.states(spark).join(F.broadcast(delivered.select("customer_id")), "customer_id", "left_semi").select(*STATE_COLUMNS)
-        before = before.localCheckpoint()
+        # The one pass over the previous snapshot: the state columns of the batches' customers.
+        delivered_ids = spark.read.parquet(*[layout.batch(date).transactions for date in plan.batches]).select("customer_id").distinct()
+        before = small(previous.states(spark).join(F.broadcast(delivered_ids), "customer_id", "left_semi").select(*STATE_COLUMNS))
     with timed(phase_seconds, "fold_and_write"):
-        frame = features(fold(before, delivered), run_date)
+        frame = features(fold_onto_batch(before, delivered_state(spark, layout, plan.batches)), run_date)
         frame.write.parquet(staged.customer_features)
         staged_rows = spark.read.schema(frame.schema).parquet(staged.customer_features).select(*needed).cache()
         now, replaced = state_figures(staged_rows, before)
@@ -280,6 +284,8 @@ def write_scheduled_moves(entries: DataFrame, path: str) -> None:
     summed.sortWithinPartitions("changes_on").write.option("parquet.block.size", MOVES_ROW_GROUP_BYTES).parquet(path)
 
 
+# The column that tells a changed customer's row now (1) from its row before (-1).
+SIGN = "sign"
 # Row groups of the scheduled moves: small enough that a day's read skips most of them.
 MOVES_ROW_GROUP_BYTES = 4 * 1024 * 1024
 # How far ahead a scoring of everyone schedules the moves of the statistics. Most segment changes
@@ -320,28 +326,26 @@ def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snap
     calendar made since the previous snapshot, as scheduled (``bankseg.population``)."""
     version, parameters = champion
     with timed(phase_seconds, "score_and_write"):
-        # The day's customers now, and as the previous snapshot scored them, in one checkpoint.
+        # The day's customers now (sign 1), and as the previous snapshot scored them (sign -1), in one checkpoint.
         old_features = features(step.previous_states, previous.date)
-        both = (scoring.score(step.staged_rows, parameters, version, run_date).withColumn("_now", F.lit(True))
-                .unionByName(scoring.score(old_features, parameters, version, previous.date).withColumn("_now", F.lit(False))))
-        both = both.localCheckpoint()
-        now, before = both.where("_now").drop("_now"), both.where(~F.col("_now")).drop("_now")
+        both = (scoring.score(step.staged_rows, parameters, version, run_date).withColumn(SIGN, F.lit(1))
+                .unionByName(scoring.score(old_features, parameters, version, previous.date).withColumn(SIGN, F.lit(-1))))
+        both = small(both)
+        now, before = both.where(F.col(SIGN) == 1), both.where(F.col(SIGN) == -1)
         now.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
         marts.segment_keys(now, secret).write.parquet(staged.mart("segment_keys"))
     with timed(phase_seconds, "scheduled_moves"):
         # Their moves as scheduled now, and those scheduled before taken back: the day's change set.
         until = previous.scheduled_moves_until
-        entries = population.scheduled_moves(now, parameters, until).unionByName(population.negated(population.scheduled_moves(before, parameters, until)))
-        write_scheduled_moves(entries.coalesce(1), staged.scheduled_moves)
+        write_scheduled_moves(population.scheduled_moves(both, parameters, until, sign=SIGN).coalesce(1), staged.scheduled_moves)
         link_files(previous.folder.scheduled_moves, staged.scheduled_moves)
         window = (F.col("changes_on") > F.to_date(F.lit(previous.date))) & (F.col("changes_on") <= F.to_date(F.lit(run_date)))
         due = population.aggregate(spark.read.parquet(staged.scheduled_moves).where(window), by=("from_segment_id", "to_segment_id"))
-        due = due.localCheckpoint()
     with timed(phase_seconds, "statistics"):
         moved_in, moved_out = population.moved(due)
         previous_statistics = spark.read.parquet(previous.folder.segment_statistics)
-        population.updated(previous_statistics, population.contributions(now, parameters).unionByName(moved_in),
-                           population.contributions(before, parameters).unionByName(moved_out)).coalesce(1).write.parquet(staged.segment_statistics)
+        changed = population.contributions(both, parameters, sign=SIGN).unionByName(moved_in)
+        population.updated(previous_statistics, changed, moved_out).coalesce(1).write.parquet(staged.segment_statistics)
     with timed(phase_seconds, "migration"):
         transacted = (now.select("customer_id", F.col("segment_id").alias("to_segment_id"))
                       .join(before.select("customer_id", F.col("segment_id").alias("from_segment_id")), "customer_id", "left")

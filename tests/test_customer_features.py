@@ -10,7 +10,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from bankseg import synthetic
-from bankseg.features import batch_state, features, fold
+from bankseg.features import batch_state, features, fold, fold_onto_batch
 from bankseg.layout import COMPUTED_ON, DataLayout
 from bankseg import snapshot as customer_snapshot
 from bankseg import etl, row_versions
@@ -123,6 +123,11 @@ def test_folding_a_later_batch_in_equals_computing_both_together(spark):
         3, dt.date(2016, 8, 20), Decimal("2000.00"), "PUNE", ["GOA", "PUNE"],
     )
     assert (folded["C1"]["city"], folded["C1"]["recency_days"], folded["C4"]["frequency"]) == ("PUNE", 1, 1)
+    # A day's changes fold the batch onto the previous rows of its own customers only: the same rows for them.
+    previous, batch = batch_state(first), batch_state(second)
+    theirs = previous.join(batch.select("customer_id"), "customer_id", "left_semi")
+    changed = rows_by_customer(features(fold_onto_batch(theirs, batch), SNAPSHOT_DATE))
+    assert changed == {customer: row for customer, row in together.items() if customer in ("C1", "C3", "C4")}
 
 
 # ---------------------------------------------------------------- the daily jobs over several days
