@@ -83,7 +83,10 @@ def contributions(rows: DataFrame, parameters: SegmentationParameters, by: tuple
     exploded = rows.select(*by, *([sign] if sign else []), F.explode(F.array(*entries)).alias("entry")).select(*by, *([sign] if sign else []), "entry.*")
     if sign is None:
         return exploded
-    return exploded.select(*by, "measure", "key", (F.col("customers") * F.col(sign)).alias("customers"), (F.col("total") * F.col(sign)).cast(TOTAL).alias("total"))
+    # Negated, not multiplied: a decimal times an integer loses scale past 38 digits of precision.
+    taken_away = F.col(sign) < 0
+    return exploded.select(*by, "measure", "key", F.when(taken_away, -F.col("customers")).otherwise(F.col("customers")).alias("customers"),
+                           F.when(taken_away, -F.col("total")).otherwise(F.col("total")).alias("total"))
 
 
 def aggregate(entries: DataFrame, by: tuple[str, ...] = ("segment_id",)) -> DataFrame:
