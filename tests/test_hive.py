@@ -23,7 +23,7 @@ from pyhive.exc import OperationalError
 from pyspark.sql import functions as F
 from thrift.transport.TTransport import TTransportException
 
-from bankseg import endpoints, environment, etl, load, services, synthetic, tracking
+from bankseg import endpoints, environment, etl, load, scoring, services, synthetic, tracking
 from bankseg import hive as bankseg_hive
 from bankseg import snapshot as customer_snapshot
 from bankseg.features import age_band, as_of
@@ -409,6 +409,16 @@ def test_the_analyst_views_keep_each_customers_newest_row_as_of_the_snapshot_dat
         assert {row[0]: row[2] for row in seen if row[1] == 0} == {row["customer_id"]: row["frequency"] for row in changed.collect()}
         # v_customers reads the newest partition the same way.
         assert query(hiveserver2, "SELECT count(*), count(DISTINCT customer_id) FROM bank.v_customers")[0] == (base.count(), base.count())
+        # The segments, scored on the run date, read as of the later date through their schedules.
+        stored = spark.read.parquet(layout.snapshot(later).customer_segments)
+        segments = "customer_id, segment_id, segment_name, segment_changes_on, next_segment_id"
+        expected = [tuple(row) for row in scoring.as_of(stored, later).selectExpr(*segments.split(", ")).withColumn(
+            "segment_changes_on", F.col("segment_changes_on").cast("string")).collect()]
+        seen = query(hiveserver2, f"SELECT {segments} FROM bank.customer_segments WHERE snapshot_date = '{later}'")
+        assert sorted(seen, key=str) == sorted(expected, key=str)
+        scored_in = {row["customer_id"]: row["segment_id"] for row in stored.collect()}
+        moved = sum(scored_in[customer] != segment for customer, segment, *_ in seen)
+        assert 0 < moved < len(seen), "the calendar must have moved some customers, and not all"
     finally:
         shutil.rmtree(layout.snapshot(later).root)
         register_run(RUN_DATE, layout)
