@@ -4,15 +4,17 @@ Everything the segment tables say about the population (sizes, medians, means, t
 and the most distinctive city and age band, the heatmap of model inputs, feature drift) is a
 function of per-segment counts and sums. A snapshot keeps them as one small table
 (``STATISTICS_SCHEMA``: a row per segment, measure and key), and the next day updates it with the
-customers whose row changed: their new rows added, their old rows taken away. Counts and decimal
-sums are exact under that subtraction, so the kept table equals the one built from every customer
-(tests/test_population.py checks it over several days).
+customers whose row changed: their new rows added, their old rows taken away, and the moves the
+calendar made since, as scheduled when their customers were scored (``scheduled_moves``). Counts
+and decimal sums are exact under that subtraction, so the kept table equals the one built from
+every customer (tests/test_population.py and tests/test_training.py check it over several days).
 
-Nothing in it moves with the calendar: recency is kept as the count per last transaction date and
-age as the count per birth date, and read as of the snapshot date (``profiles``). Medians come
+Nothing else in it moves with the calendar: recency is kept as the count per last transaction date
+and age as the count per birth date, and read as of the snapshot date (``figures``). Medians come
 from fine bins of ``log1p(value)`` (``BINS_PER_UNIT`` to the unit: within 0.25% of the value).
 
     statistics = population.aggregate(population.contributions(scored, parameters))
+    moves = population.aggregate(population.scheduled_moves(scored, parameters, "2016-11-21"), by=population.MOVE_KEYS)
     figures = population.figures(statistics, parameters, "2016-10-22")
 """
 

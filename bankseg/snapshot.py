@@ -21,9 +21,11 @@ the day updates with the same customers (``bankseg.population``).
    verdict travels in the snapshot's manifest; linked features keep it while the suite file is
    unchanged.
 3. **Segments**, with a champion model: its parameters, read from the registry as data, segment
-   customers as one native Spark expression (``customer_segments``). When the previous snapshot was
-   scored by the same version, only the day's customers and those whose segment changes with the
-   calendar today (``segment_changes_on``) are scored again; otherwise every customer is.
+   customers as one native Spark expression (``customer_segments``), each with the schedule of the
+   segments the calendar moves them through if they make no transaction. When the previous snapshot
+   was scored by the same version and its scheduled moves reach the run date, only the day's
+   customers are scored again: the statistics take their new rows, lose their old ones and gain the
+   moves due since (``scheduled_moves``, ``bankseg.population``); otherwise every customer is.
    ``segment_profiles``, the heatmap and the drift come from the segment statistics;
    ``segment_migration`` counts the moves since the previous scored snapshot. Without a champion
    these tables are empty and the log says how to get one.
