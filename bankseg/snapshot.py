@@ -142,7 +142,12 @@ class PublishedSnapshot:
 
     def segment_rows(self, spark: SparkSession) -> DataFrame:
         """One row per customer as scored, each with the schedule of its changes after that."""
-        return self.segments_chain.current(spark.read.parquet(self.folder.customer_segments))
+        rows = spark.read.parquet(self.folder.customer_segments)
+        if "schedule" not in rows.columns:
+            # Scored before rows carried a schedule, when every day scored again the customers the
+            # calendar moved: each row is the customer's segment on the snapshot's date.
+            rows = rows.withColumn("schedule", F.array().cast(scoring.SCHEDULE_TYPE))
+        return self.segments_chain.current(rows)
 
     def segments(self, spark: SparkSession) -> DataFrame:
         """One row per customer: the segment as of the snapshot's date and the next change."""

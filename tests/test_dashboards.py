@@ -382,3 +382,6 @@ def test_a_customer_keyed_twice_counts_in_the_segment_of_its_newest_row_as_of_th
     })
     assert data.segments_as_of(keys, "2016-10-22").to_dict("list") == {"customer_key": [7, 8, 9], "segment_id": [3, 5, 4]}
     assert data.segments_as_of(keys, "2016-10-30").to_dict("list") == {"customer_key": [7, 8, 9], "segment_id": [9, 6, 4]}
+    # Keys written before they carried a schedule: each in the segment it was scored in.
+    unscheduled = keys.drop_columns(["schedule"])
+    assert data.segments_as_of(unscheduled, "2016-10-30").to_dict("list") == {"customer_key": [7, 8, 9], "segment_id": [3, 2, 4]}

@@ -458,6 +458,20 @@ def test_the_silhouette_is_scikit_learns_on_every_point():
     assert np.isnan(train_segmentation.silhouette(points, np.zeros(len(points), dtype=int)))
 
 
+def test_segments_scored_before_rows_carried_a_schedule_read_as_scored(spark, tmp_path):
+    """A warehouse published by the code before schedules: its segments read as they were scored."""
+    layout = DataLayout(str(tmp_path / "data"))
+    folder = layout.snapshot(RUN_DATE)
+    spark.createDataFrame(
+        [("C1", 3, "three", "1", date(2016, 11, 1), 4, date.fromisoformat(RUN_DATE))],
+        "customer_id string, segment_id int, segment_name string, model_version string, segment_changes_on date, next_segment_id int, computed_on date",
+    ).write.parquet(folder.customer_segments)
+    write_json_atomically(Path(folder.root) / MANIFEST, {"model_version": "1", "tables": {
+        customer_snapshot.FEATURES: TableChain.full(RUN_DATE, 1).to_record(), customer_snapshot.SEGMENTS: TableChain.full(RUN_DATE, 1).to_record()}})
+    rows = customer_snapshot.PublishedSnapshot.load(layout, RUN_DATE).segments(spark).collect()
+    assert [(row["customer_id"], row["segment_id"], row["segment_name"]) for row in rows] == [("C1", 3, "three")]
+
+
 def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyone(spark, trained, tmp_path):
     """A month later, a small delivery: only the day's customers are scored again, the rest linked,
     and those the calendar moved meanwhile are read through their schedules; the result is every

@@ -177,7 +177,8 @@ def segments_as_of(keys: pa.Table, snapshot_date: str) -> pd.DataFrame:
     newest = np.append(customer_keys[1:] != customer_keys[:-1], True)
     keys = keys.filter(pa.array(newest))
     segment = keys["segment_id"].to_numpy().astype("int64")
-    schedule = keys["schedule"].combine_chunks()
+    # Keys written before they carried a schedule hold each customer's segment on the snapshot's date.
+    schedule = keys["schedule"].combine_chunks() if "schedule" in keys.column_names else pa.array([[]] * keys.num_rows)
     changes = pc.list_flatten(schedule)
     if len(changes):
         owner = pc.list_parent_indices(schedule).to_numpy()
