@@ -92,9 +92,11 @@ def contributions(rows: DataFrame, parameters: SegmentationParameters, by: tuple
 
 
 def aggregate(entries: DataFrame, by: tuple[str, ...] = ("segment_id",)) -> DataFrame:
-    """Statistics rows summed per segment (or ``by``), measure and key; keys no customer holds any more are dropped."""
+    """Statistics rows summed per segment (or ``by``), measure and key; rows that sum to nothing are
+    dropped. A sum of signed rows can hold no customer and still a total (one customer's frequency
+    of 3 taken away, another's of 5 added): it is kept."""
     summed = entries.groupBy(*by, "measure", "key").agg(F.sum("customers").alias("customers"), F.sum("total").cast(TOTAL).alias("total"))
-    return summed.where(F.col("customers") != 0).select(*by, "measure", "key", "customers", "total")
+    return summed.where((F.col("customers") != 0) | (F.col("total") != 0)).select(*by, "measure", "key", "customers", "total")
 
 
 def negated(entries: DataFrame) -> DataFrame:

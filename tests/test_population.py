@@ -103,3 +103,39 @@ def test_statistics_updated_with_the_changed_customers_equal_those_of_everyone(s
     # Nothing is left of C2 in segment one: not a zero row either.
     assert kept.where("segment_id = 1 AND measure = 'last_txn_date' AND key = '2016-10-01'").count() == 0
     assert set(INPUT_COLUMNS) == set(REFERENCE)
+
+
+SCHEDULED_SCHEMA = ROWS_SCHEMA + ", schedule array<struct<changes_on:date,segment_id:int,segment_name:string>>"
+SIGNED_SCHEMA = SCHEDULED_SCHEMA + ", sign int"
+
+
+def moving(row, *changes):
+    """``row`` with its schedule: (day, segment) pairs."""
+    return (*row, [(dt.date.fromisoformat(day), segment, "") for day, segment in changes])
+
+
+def test_scheduled_moves_carry_the_statistics_to_a_later_day_as_scoring_everyone_would(spark):
+    """Scored on 2016-10-21: C1 and C2 move from segment one to two on 2016-10-25. On 2016-10-22 C1
+    transacts (its move now on 2016-10-30) and C6, new, is scheduled to move on 2016-10-25 too: the
+    day's file takes C1's old move back and adds C6's, which leaves that day's frequency row with no
+    customer and a total of 5 - 1. On 2016-10-25 the statistics are those of everyone as of then."""
+    until, day = "2016-11-21", "2016-10-22"
+    c1, c2, c3 = CUSTOMERS[0], CUSTOMERS[1], CUSTOMERS[2]
+    scored = [moving(c1, ("2016-10-25", 2)), moving(c2, ("2016-10-25", 2)), moving(c3)]
+    base = spark.createDataFrame(scored, SCHEDULED_SCHEMA)
+    statistics = population.aggregate(population.contributions(base, PARAMETERS))
+    base_moves = population.aggregate(population.scheduled_moves(base, PARAMETERS, until), by=population.MOVE_KEYS)
+    c1_now = moving(customer("C1", 1, day, 3, 100.0, "300", "900", "F", "PUNE", "1990-10-22"), ("2016-10-30", 2))
+    c6 = moving(customer("C6", 1, day, 5, 20.0, "100", "50", "M", "GOA", "1970-03-03"), ("2016-10-25", 2))
+    signed = spark.createDataFrame([(*c1_now, 1), (*c6, 1), (*scored[0], -1)], SIGNED_SCHEMA)
+    day_moves = population.aggregate(population.scheduled_moves(signed, PARAMETERS, until, sign="sign"), by=population.MOVE_KEYS)
+    netted = day_moves.where("changes_on = '2016-10-25' AND measure = 'frequency'").collect()
+    assert [(row["customers"], row["total"]) for row in netted] == [(0, Decimal(4))]
+    # Carried from 2016-10-22 to 2016-10-25: the day's customers, then the moves due after the 22nd.
+    window = "changes_on > '2016-10-22' AND changes_on <= '2016-10-25'"
+    due = population.aggregate(base_moves.unionByName(day_moves).where(window), by=("from_segment_id", "to_segment_id"))
+    moved_in, moved_out = population.moved(due)
+    kept = population.updated(statistics, population.contributions(signed, PARAMETERS, sign="sign").unionByName(moved_in), moved_out)
+    as_of_then = [c1_now[:11], (*c2[:1], 2, *c2[2:]), c3, (*c6[:1], 2, *c6[2:11])]
+    everyone = population.aggregate(population.contributions(spark.createDataFrame(as_of_then, ROWS_SCHEMA), PARAMETERS))
+    assert kept.exceptAll(everyone).count() == 0 and everyone.exceptAll(kept).count() == 0
