@@ -473,7 +473,7 @@ def test_segments_scored_before_rows_carried_a_schedule_read_as_scored(spark, tm
 
 
 def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyone(spark, trained, tmp_path):
-    """A month later, a small delivery: only the day's customers are scored again, the rest linked,
+    """Small deliveries on later days: only the day's customers are scored again, the rest linked,
     and those the calendar moved meanwhile are read through their schedules; the result is every
     customer scored that day, and the kept statistics are those of every customer."""
     layout, record = trained
@@ -482,8 +482,11 @@ def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyo
     customer_snapshot.publish_snapshot(spark, layout, RUN_DATE)
     parameters = tracking.model_parameters(layout, version)
     previous = RUN_DATE
-    # A month later, the next day, then a day past the moves the first scoring scheduled: everyone scored again.
-    for later, rows, first_id in (("2016-11-20", 400, 10 * ROWS), ("2016-11-21", 300, 11 * ROWS), ("2016-11-22", 200, 12 * ROWS)):
+    # The next day, the day after (some of the same customers again), three days later (a customer may
+    # have moved twice), then a day past the moves the first scoring scheduled: everyone scored again.
+    days = (("2016-10-22", 400, 10 * ROWS), ("2016-10-23", 400, 11 * ROWS), ("2016-10-26", 300, 12 * ROWS), ("2016-11-22", 200, 13 * ROWS))
+    customers_by_day = {}
+    for later, rows, first_id in days:
         delivery = synthetic.Delivery(transaction_date=date.fromisoformat(later), first_transaction_id=first_id)
         synthetic.generate_csv(Path(layout.landing_for(later)) / "bank_transactions.csv", rows=rows, seed=rows, delivery=delivery)
         assert etl.publish_batch(spark, layout, later)["published"]
@@ -500,7 +503,9 @@ def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyo
         first = F.get(F.col("schedule"), 0)
         upcoming = everyone.select("customer_id", first["changes_on"].alias("segment_changes_on"), first["segment_id"].alias("next_segment_id"))
         assert kept.select(*upcoming.columns).exceptAll(upcoming).count() == 0
-        touched = spark.read.parquet(layout.batch(later).transactions).select("customer_id").distinct().count()
+        delivered = {row["customer_id"] for row in spark.read.parquet(layout.batch(later).transactions).select("customer_id").distinct().collect()}
+        customers_by_day[later] = delivered
+        touched = len(delivered)
         if later <= customer_snapshot.PublishedSnapshot.load(layout, previous).scheduled_moves_until:
             assert day["customers_rescored"] == touched and day["customers_moved_by_calendar"] > 0, day
         else:
@@ -517,3 +522,4 @@ def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyo
         keys = spark.read.parquet(published.folder.mart("segment_keys"))
         assert keys.select("customer_key").distinct().count() == day["customers"]
         previous = later
+    assert customers_by_day["2016-10-22"] & customers_by_day["2016-10-23"], "the second day must meet customers of the first again"
