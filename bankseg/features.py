@@ -173,9 +173,9 @@ def as_of(features_frame: DataFrame, snapshot_date: str) -> DataFrame:
     return features_frame.withColumns(dated_columns(snapshot_date))
 
 
-def features(state: DataFrame, snapshot_date: str, carry: tuple[str, ...] = ()) -> DataFrame:
+def features(state: DataFrame, snapshot_date: str) -> DataFrame:
     """The published snapshot: the features people and the model read, then the state they come from,
-    then the date they were computed for, then the columns of ``state`` named in ``carry``."""
+    then the date they were computed for."""
     dated = dated_columns(snapshot_date)
     frequency = F.col("frequency").cast("double")
     balance_mean = F.when(F.col("balance_count") > 0, F.col("balance_total").cast("double") / F.col("balance_count"))
@@ -211,7 +211,6 @@ def features(state: DataFrame, snapshot_date: str, carry: tuple[str, ...] = ()) 
         *[name for name in STATE_COLUMNS if name not in ("customer_id", "frequency", "first_txn_date", "last_txn_date",
                                                           "monetary_total", "monetary_max", "balance_latest", "gender", "city")],
         F.to_date(F.lit(snapshot_date)).alias(COMPUTED_ON),
-        *carry,
     )
 
 

@@ -115,7 +115,7 @@ def updated(previous: DataFrame, added: DataFrame, removed: DataFrame) -> DataFr
 # (``bankseg.scoring.score``). What such a move does to the statistics is known when they are
 # scored, so it is kept ahead: ``scheduled_moves`` holds, per day, origin and target segment, the
 # contributions of the customers scheduled to move then. A day adds the moves due since the
-# previous snapshot to the statistics, and no customer who did not transact is read.
+# previous snapshot to the statistics without reading the customers who did not transact.
 MOVE_KEYS = ("changes_on", "from_segment_id", "to_segment_id")
 MOVES_SCHEMA = f"changes_on date, from_segment_id int, to_segment_id int, {STATISTICS_SCHEMA.split(', ', 1)[1]}"
 

@@ -1,4 +1,5 @@
-"""Per-customer snapshot tables that hold a row per customer and version: the newest one wins.
+"""Per-customer snapshot tables that hold a row per customer and version: the newest one wins
+(a segment row is then read through its schedule, ``bankseg.scoring.as_of``).
 
 A snapshot's ``customer_features``, ``customer_segments`` and ``segment_keys`` are written in full
 now and then (the first snapshot, a new champion, a compaction) and otherwise as *changes*: the

@@ -8,14 +8,14 @@ statistics (``bankseg.population``); only those reach the driver.
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Row
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from bankseg.layout import COMPUTED_ON
 from bankseg.model_spec import INPUT_COLUMNS
 from bankseg.population import SegmentFigures
 from bankseg.segmentation import SegmentationParameters
-from bankseg.spark_model import segment_columns, segment_ids, with_recency_schedule
+from bankseg.spark_model import segment_ids, with_recency_schedule
 
 # The feature columns scoring and the segment statistics read.
 SCORING_INPUTS = ("customer_id", *INPUT_COLUMNS, "monetary_total", "gender", "city", "last_txn_date", "customer_dob")
@@ -44,8 +44,8 @@ def score(features: DataFrame, parameters: SegmentationParameters, model_version
         F.date_add("last_txn_date", change["recency"]).alias("changes_on"),
         F.get(ids, change["centroid"]).alias("segment_id"), F.get(names, change["centroid"]).alias("segment_name")))
     return scheduled.select(
-        *SCORING_INPUTS, *segment_columns(parameters), F.lit(model_version).alias("model_version"), schedule.alias("schedule"),
-        F.to_date(F.lit(snapshot_date)).alias(COMPUTED_ON),
+        *SCORING_INPUTS, F.get(ids, F.col("centroid")).alias("segment_id"), F.get(names, F.col("centroid")).alias("segment_name"),
+        F.lit(model_version).alias("model_version"), schedule.alias("schedule"), F.to_date(F.lit(snapshot_date)).alias(COMPUTED_ON),
     )
 
 

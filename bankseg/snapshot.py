@@ -281,13 +281,14 @@ def write_empty_segments(spark: SparkSession, staged: Snapshot) -> dict:
                          (staged.mart("feature_drift"), marts.FEATURE_DRIFT_SCHEMA)):
         spark.createDataFrame([], schema).coalesce(1).write.parquet(path)
     return {"model_version": None, "segments": [], "customers_scored": 0, "customers_changed_segment": 0, "customers_rescored": 0,
-            "customers_moved_by_calendar": 0, "scheduled_moves_until": None}
+            "customers_moved_by_calendar": None, "scheduled_moves_until": None}
 
 
-def write_scheduled_moves(entries: DataFrame, path: str) -> None:
-    """Scheduled moves, summed per day, origin, target, measure and key, each file in day order so
-    that a day's read skips the row groups of other days."""
+def write_scheduled_moves(entries: DataFrame, path: str, files: int | None = None) -> None:
+    """Scheduled moves, summed per day, origin, target, measure and key, in ``files`` files (or as
+    many as the sum makes), each in day order so that a day's read skips the row groups of other days."""
     summed = population.aggregate(entries, by=population.MOVE_KEYS)
+    summed = summed.coalesce(files) if files else summed
     summed.sortWithinPartitions("changes_on").write.option("parquet.block.size", MOVES_ROW_GROUP_BYTES).parquet(path)
 
 
@@ -322,7 +323,8 @@ def score_everyone(spark: SparkSession, layout: DataLayout, staged: Snapshot, fe
     previous_date, previous = previous_scored_segments(spark, layout, run_date)
     moves = scoring.migration(scored, previous).collect()
     customers = sum(move["customers"] for move in moves)
-    counts = {"scored": customers, "moved_by_calendar": 0, "scheduled_moves_until": until}
+    # The migration counts everyone's moves, the calendar's among them, without telling them apart.
+    counts = {"scored": customers, "moved_by_calendar": None, "scheduled_moves_until": until}
     return TableChain.full(run_date, customers), [tuple(move) for move in moves], previous_date, counts
 
 
@@ -344,7 +346,7 @@ def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snap
     with timed(phase_seconds, "scheduled_moves"):
         # Their moves as scheduled now, and those scheduled before taken back: the day's change set.
         until = previous.scheduled_moves_until
-        write_scheduled_moves(population.scheduled_moves(both, parameters, until, sign=SIGN).coalesce(1), staged.scheduled_moves)
+        write_scheduled_moves(population.scheduled_moves(both, parameters, until, sign=SIGN), staged.scheduled_moves, files=1)
         link_files(previous.folder.scheduled_moves, staged.scheduled_moves)
         window = (F.col("changes_on") > F.to_date(F.lit(previous.date))) & (F.col("changes_on") <= F.to_date(F.lit(run_date)))
         due = population.aggregate(spark.read.parquet(staged.scheduled_moves).where(window), by=("from_segment_id", "to_segment_id"))
@@ -487,7 +489,8 @@ def publish_snapshot(spark: SparkSession, layout: DataLayout, run_date: str) -> 
 def summarise(record: dict) -> str:
     if not record["published"]:
         return f"{JOB_NAME} {record['run_date']}: nothing published, {record['gate']} gate failed: {'; '.join(record['gate_failures'])}"
+    moved = record["customers_moved_by_calendar"]
+    calendar = f", {moved:,} moved by the calendar" if moved is not None else ""
     scored = (f"{record['customers_scored']:,} scored with model version {record['model_version']} "
-              f"({record['customers_rescored']:,} scored this run, {record['customers_moved_by_calendar']:,} moved by the calendar)"
-              if record["model_version"] else "not scored (no champion model)")
+              f"({record['customers_rescored']:,} scored this run{calendar})" if record["model_version"] else "not scored (no champion model)")
     return f"{JOB_NAME} {record['run_date']}: {record['customers']:,} customers ({record['fold']}), {scored}"

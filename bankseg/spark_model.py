@@ -55,10 +55,11 @@ FAR_RECENCY_DAYS = 10_000_000.0
 
 
 def with_recency_schedule(frame: DataFrame, parameters: SegmentationParameters, horizon_days: int) -> DataFrame:
-    """``frame`` (with the model inputs) and ``recency_schedule``: the segments a customer who makes no
-    transaction moves through, as ``(recency, centroid)`` structs, oldest first: from ``recency``
-    days after their last transaction on they are nearest to ``centroid``. Only changes after the
-    customer's current recency and at a recency of at most ``horizon_days`` are listed.
+    """``frame`` (with the model inputs), ``centroid``: the index of the nearest centroid, and
+    ``recency_schedule``: the centroids a customer who makes no transaction moves to, as
+    ``(recency, centroid)`` structs in day order: from ``recency`` days after their last transaction
+    on they are nearest to ``centroid``. Only changes after the customer's current recency and at a
+    recency of at most ``horizon_days`` are listed.
 
     Without a transaction only the recency input moves, linearly. The squared distance to centroid
     ``j`` is then ``(s - c_j)**2 + K_j``: ``s`` the scaled recency, ``c_j`` the centroid's recency
@@ -67,11 +68,13 @@ def with_recency_schedule(frame: DataFrame, parameters: SegmentationParameters, 
     to ``i`` with ``c_i > c_j`` from theirs on; on a crossing itself the lower index wins, as in
     ``nearest_centroid``. So each centroid is nearest on one interval of whole recencies, which
     starts after its crossings with the centroids of lower coordinate and ends before those with the
-    centroids of higher coordinate, and the intervals follow one another in the order of the
-    coordinates: at most one change per centroid.
+    centroids of higher coordinate: at most one change per centroid.
 
-    The recencies are absolute (days since the last transaction), so the schedule depends on the
-    customer's steady inputs alone: computed on any date, it names the same days.
+    The nearest centroid now and every change come from the same list of intervals in day order
+    (its first from any recency on): the centroid on a later day is the schedule's last change due
+    by then, exactly, whatever the rounding of the crossings. And the recencies are absolute (days
+    since the last transaction), so the list depends on the customer's steady inputs alone:
+    computed on any date, it names the same days.
 
     Each step is a column of its own: whole-stage code generation would otherwise evaluate an
     earlier step again wherever a later one refers to it (measured: 60 s instead of 3 s for 2M rows)."""
@@ -123,26 +126,36 @@ def with_recency_schedule(frame: DataFrame, parameters: SegmentationParameters, 
             never = never | condition
         return start, end, never
 
-    entries = []
-    # In the order of the coordinates, which is the order the customer meets the centroids in:
-    # the listed changes come out in day order without sorting.
-    for j in sorted(range(count), key=lambda index: coordinates[index]):
+    # Each interval as one number, its start recency then its centroid: a plain sort of numbers puts
+    # them in day order, and no struct is compared (883,799 customers scored in 2.8 s warm, against
+    # 4.1 s with sorted structs).
+    slots = 1 << max(count - 1, 1).bit_length()
+    offset = int(FAR_RECENCY_DAYS) + 1
+
+    def encoded(recency: Column, centroid: int) -> Column:
+        return (recency + offset) * slots + centroid
+
+    known = F.col("_rest0").isNotNull()  # every steady input known: every rest is, or none
+    bounds = []
+    for j in range(count):
         start, end, never = interval(j)
-        # A centroid of the lowest coordinate is nearest from the start: never a change to it.
-        upcoming = start.isNotNull() & (start > F.col(TIME_INPUT)) & (start <= horizon_days) & (end.isNull() | (start <= end)) & ~never
-        entries.append(F.when(upcoming, F.struct(start.cast("int").alias("recency"), F.lit(j).alias("centroid"))))
-    schedule = F.filter(F.array(*entries), lambda entry: entry.isNotNull())
-    return crossings.select(*frame.columns, schedule.alias("recency_schedule"))
+        # The centroid of the lowest coordinate is nearest from any recency on, up to its end.
+        from_recency = F.coalesce(start, F.lit(1 - offset).cast("long"))
+        bounds += [from_recency.alias(f"_from{j}"), (known & (end.isNull() | (from_recency <= end)) & ~never).alias(f"_ok{j}")]
+    intervals = crossings.select(*frame.columns, *bounds)
+    recency = F.col(TIME_INPUT).cast("long")
+    # Now: the interval that started last by the current recency; later: those that start after it.
+    now = F.greatest(*[F.when(F.col(f"_ok{j}") & (F.col(f"_from{j}") <= recency), encoded(F.col(f"_from{j}"), j)) for j in range(count)])
+    upcoming = [F.when(F.col(f"_ok{j}") & (F.col(f"_from{j}") > recency) & (F.col(f"_from{j}") <= horizon_days), encoded(F.col(f"_from{j}"), j))
+                for j in range(count)]
+    later = F.array_sort(F.filter(F.array(*upcoming), lambda entry: entry.isNotNull()))
+    schedule = F.transform(later, lambda entry: F.struct(
+        (F.floor(entry / slots) - offset).cast("int").alias("recency"), (entry % slots).cast("int").alias("centroid")))
+    # Rounding can in principle leave a recency in no interval: the plain nearest centroid then.
+    centroid = F.coalesce((now % slots).cast("int"), nearest_centroid(scaled, centroids))
+    return intervals.select(*frame.columns, centroid.alias("centroid"), schedule.alias("recency_schedule"))
 
 
 def segment_ids(parameters: SegmentationParameters) -> Column:
     """The segment ids as an array indexed like the centroids."""
     return F.array(*[F.lit(segment.segment_id) for segment in parameters.segments])
-
-
-def segment_columns(parameters: SegmentationParameters) -> tuple[Column, Column]:
-    """``segment_id`` and ``segment_name`` of each row whose model inputs are columns of the frame."""
-    index = nearest_centroid(scaled_columns(parameters.preprocessing), parameters.centroids)
-    ids = segment_ids(parameters)
-    names = F.array(*[F.lit(segment.name) for segment in parameters.segments])
-    return ids.getItem(index).alias("segment_id"), names.getItem(index).alias("segment_name")

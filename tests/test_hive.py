@@ -409,11 +409,18 @@ def test_the_analyst_views_keep_each_customers_newest_row_as_of_the_snapshot_dat
         assert {row[0]: row[2] for row in seen if row[1] == 0} == {row["customer_id"]: row["frequency"] for row in changed.collect()}
         # v_customers reads the newest partition the same way.
         assert query(hiveserver2, "SELECT count(*), count(DISTINCT customer_id) FROM bank.v_customers")[0] == (base.count(), base.count())
-        # The segments, scored on the run date, read as of the later date through their schedules.
-        stored = spark.read.parquet(layout.snapshot(later).customer_segments)
+        # The segments: two customers scored again on the later date (no change ahead), the others as
+        # scored on the run date, read as of the later date through their schedules.
+        folder = layout.snapshot(later).customer_segments
+        stored = spark.read.parquet(folder)
+        rescored = (stored.orderBy("customer_id").limit(2).withColumn("segment_id", -F.col("segment_id"))
+                    .withColumn("schedule", F.array().cast(scoring.SCHEDULE_TYPE)).withColumn(COMPUTED_ON, F.to_date(F.lit(later))))
+        rescored.write.mode("append").parquet(folder)
+        stored = TableChain(RUN_DATE, stored.count(), [later], 2).current(spark.read.parquet(folder)).cache()
         segments = "customer_id, segment_id, segment_name, segment_changes_on, next_segment_id"
         expected = [tuple(row) for row in scoring.as_of(stored, later).selectExpr(*segments.split(", ")).withColumn(
             "segment_changes_on", F.col("segment_changes_on").cast("string")).collect()]
+        assert sum(row[1] < 0 for row in expected) == 2
         seen = query(hiveserver2, f"SELECT {segments} FROM bank.customer_segments WHERE snapshot_date = '{later}'")
         assert sorted(seen, key=str) == sorted(expected, key=str)
         scored_in = {row["customer_id"]: row["segment_id"] for row in stored.collect()}

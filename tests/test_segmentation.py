@@ -196,7 +196,27 @@ def test_the_schedule_names_every_segment_a_customer_without_transactions_moves_
     assert 0 < sum(len(changes) == 0 for changes in expected) < len(frame), "and some never"
 
     customers_frame = spark.createDataFrame(frame.astype({"balance_latest": object}).where(frame.notna(), None)).withColumn("position", F.monotonically_increasing_id())
-    rows = spark_model.with_recency_schedule(customers_frame, model, horizon).orderBy("position").select("recency_schedule").collect()
+    rows = spark_model.with_recency_schedule(customers_frame, model, horizon).orderBy("position").select("centroid", "recency_schedule").collect()
     ids = [segment.segment_id for segment in model.segments]
+    assert [ids[row["centroid"]] for row in rows] == model.assign(frame)["segment_id"].tolist()
     scheduled = [[(change["recency"], ids[change["centroid"]]) for change in row["recency_schedule"]] for row in rows]
     assert scheduled == expected
+
+
+def test_the_schedule_breaks_ties_on_a_crossing_and_between_equal_coordinates_as_scoring_does(spark):
+    """Crossings that fall on whole recencies, and centroids that share a recency coordinate: the
+    lower index wins, as in nearest-centroid scoring. Scaled recency is the recency itself and the
+    customers' other inputs are 0, so every distance is exact."""
+    model = SegmentationParameters(
+        preprocessing=Preprocessing(medians={"balance_latest": 0.0}, means=[0.0] * 4, stds=[1.0] * 4),
+        # B (index 0) and A draw level at recency 5, B and D at 15; C shares B's coordinate further
+        # away, E is B again with a higher index: neither is ever nearest.
+        centroids=[[10.0, 0, 0, 0], [0.0, 0, 0, 0], [10.0, 1, 0, 0], [20.0, 0, 0, 0], [10.0, 0, 0, 0]],
+        segments=[Segment(segment_id, name, "") for segment_id, name in ((2, "B"), (1, "A"), (3, "C"), (4, "D"), (5, "E"))],
+    )
+    frame = pd.DataFrame({"recency_days": [0, 4, 5, 15, 16], "frequency": 0, "monetary_mean": 0.0, "balance_latest": 0.0})
+    rows = spark_model.with_recency_schedule(spark.createDataFrame(frame), model, 100).orderBy("recency_days").collect()
+    ids = [segment.segment_id for segment in model.segments]
+    assert [ids[row["centroid"]] for row in rows] == [1, 1, 2, 2, 4] == model.assign(frame)["segment_id"].tolist()
+    assert [[(change["recency"], ids[change["centroid"]]) for change in row["recency_schedule"]] for row in rows] == [
+        [(5, 2), (16, 4)], [(5, 2), (16, 4)], [(16, 4)], [(16, 4)], []]

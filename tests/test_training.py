@@ -24,7 +24,6 @@ from bankseg.layout import COMPUTED_ON, DataLayout
 from bankseg.model_spec import INPUT_COLUMNS, REGISTERED_MODEL
 from bankseg.publish import MANIFEST, read_manifest, write_json_atomically
 from bankseg.row_versions import TableChain
-from bankseg.spark_model import segment_columns
 from bankseg.standalone_cluster import free_port
 from bankseg.training_parameters import TrainingParameters
 from jobs import train_segmentation
@@ -159,7 +158,8 @@ def test_spark_scoring_equals_the_python_model_on_every_customer(spark, trained)
     layout, record = trained
     parameters = tracking.model_parameters(layout, record["model_version"])
     features = spark.read.parquet(features_path(layout))
-    batch = features.select("customer_id", *INPUT_COLUMNS, *segment_columns(parameters)).toPandas().sort_values("customer_id")
+    scored = scoring.score(features, parameters, record["model_version"], RUN_DATE)
+    batch = scored.select("customer_id", *INPUT_COLUMNS, "segment_id", "segment_name").toPandas().sort_values("customer_id")
     python = parameters.assign(batch[list(INPUT_COLUMNS)].astype(float))
     assert len(batch) == record["customers"]
     assert batch["segment_id"].tolist() == python["segment_id"].tolist()
@@ -336,7 +336,8 @@ def planted_layout(spark, tmp_path):
 
 def segments_of(spark, layout: DataLayout, record: dict) -> pd.Series:
     parameters = tracking.model_parameters(layout, record["model_version"])
-    frame = spark.read.parquet(features_path(layout)).select("customer_id", *segment_columns(parameters)).toPandas()
+    features = spark.read.parquet(features_path(layout)).withColumns({"gender": F.lit(None).cast("string"), "city": F.lit(None).cast("string")})
+    frame = scoring.score(features, parameters, record["model_version"], RUN_DATE).select("customer_id", "segment_id").toPandas()
     return frame.set_index("customer_id")["segment_id"].sort_index()
 
 
@@ -509,7 +510,8 @@ def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyo
         if later <= customer_snapshot.PublishedSnapshot.load(layout, previous).scheduled_moves_until:
             assert day["customers_rescored"] == touched and day["customers_moved_by_calendar"] > 0, day
         else:
-            assert day["customers_rescored"] == day["customers"] and day["scheduled_moves_until"] > later, day
+            assert day["customers_rescored"] == day["customers"] and day["customers_moved_by_calendar"] is None, day
+            assert day["scheduled_moves_until"] > later, day
         statistics = spark.read.parquet(published.folder.segment_statistics)
         built = population.aggregate(population.contributions(everyone, parameters))
         assert statistics.exceptAll(built).count() == 0 and built.exceptAll(statistics).count() == 0

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS bank_restricted.customer_segments (
   model_version STRING COMMENT 'Version of the registered model bank_customer_segmentation that scored the customer',
   schedule      ARRAY<STRUCT<changes_on: DATE, segment_id: INT, segment_name: STRING>>
                        COMMENT 'The segments the customer moves to if they make no transaction after computed_on, each from the day changes_on, in day order (up to a recency of ten years); the view bank.customer_segments reads it as of the snapshot date',
-  computed_on   DATE   COMMENT 'The snapshot date this row was scored for: each customer''s newest row is their segment (the view bank.customer_segments keeps only it)',
+  computed_on   DATE   COMMENT 'The snapshot date this row was scored for: each customer''s newest row, read through its schedule, is their segment (the view bank.customer_segments keeps only it)',
   snapshot_date DATE   COMMENT 'Partition: the features snapshot that was scored (the run date)'
 )
 USING parquet
