@@ -2,12 +2,14 @@
 
 Everything the segment tables say about the population (sizes, medians, means, the most common
 and the most distinctive city and age band, the heatmap of model inputs, feature drift) is a
-function of per-segment counts and sums. A snapshot keeps them as one small table
-(``STATISTICS_SCHEMA``: a row per segment, measure and key), and the next day updates it with the
-customers whose row changed: their new rows added, their old rows taken away, and the moves the
-calendar made since, as scheduled when their customers were scored (``scheduled_moves``). Counts
-and decimal sums are exact under that subtraction, so the kept table equals the one built from
-every customer (tests/test_population.py and tests/test_training.py check it over several days).
+function of per-segment counts and sums. A snapshot keeps them as small tables of rows
+(``STATISTICS_SCHEMA``: segment, measure, key) that sum to them: the statistics of everyone when
+everyone was scored, then, beside links to those, one file a day of the day's changes: the new rows
+of the customers it scored added, their old rows taken away, and the moves the calendar made since,
+as scheduled when their customers were scored (``scheduled_moves``). Counts and decimal sums are
+exact under that subtraction, so the sum equals the table built from every customer
+(tests/test_population.py and tests/test_training.py check it over several days), and a day writes
+its changes without reading the statistics before it.
 
 Nothing else in it moves with the calendar: recency is kept as the count per last transaction date
 and age as the count per birth date, and read as of the snapshot date (``figures``). Medians come
@@ -104,11 +106,6 @@ def negated(entries: DataFrame) -> DataFrame:
     return entries.withColumns({"customers": -F.col("customers"), "total": (-F.col("total")).cast(TOTAL)})
 
 
-def updated(previous: DataFrame, added: DataFrame, removed: DataFrame) -> DataFrame:
-    """``previous`` statistics with the contributions ``added`` and without those ``removed``."""
-    return aggregate(previous.unionByName(added).unionByName(negated(removed)))
-
-
 # ---------------------------------------------------------------- segment changes the calendar brings
 
 # A customer who makes no transaction moves to another segment on the days their schedule names
@@ -173,13 +170,15 @@ def _dated_rows(statistics: DataFrame, parameters: SegmentationParameters, snaps
         dated["age"].alias("age"), dated["age_band"].alias("age_band"),
     )
     summed = read_as.groupBy("segment_id", "measure", "key", TIME_INPUT, "recency_bin", "age", "age_band").agg(
-        F.sum("customers").alias("customers"), F.sum("total").cast("double").alias("total"))
-    return summed.toPandas()
+        F.sum("customers").alias("customers"), F.sum("total").alias("total"))
+    # What a day's changes took away entirely sums to nothing: no row, as in a table built from everyone.
+    held = summed.where((F.col("customers") != 0) | (F.col("total") != 0))
+    return held.withColumn("total", F.col("total").cast("double")).toPandas()
 
 
 def figures(statistics: DataFrame, parameters: SegmentationParameters, snapshot_date: str) -> SegmentFigures:
-    """The segment tables' figures as of ``snapshot_date`` from a snapshot's statistics: one small
-    Spark job, the rest on the driver over a few thousand rows per segment."""
+    """The segment tables' figures as of ``snapshot_date`` from a snapshot's statistics (rows that sum
+    to them): one small Spark job, the rest on the driver over a few thousand rows per segment."""
     rows = _dated_rows(statistics, parameters, snapshot_date)
     by_measure = {measure: group for measure, group in rows.groupby("measure")}
     names = {segment.segment_id: segment.name for segment in parameters.segments}

@@ -351,16 +351,18 @@ def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snap
         window = (F.col("changes_on") > F.to_date(F.lit(previous.date))) & (F.col("changes_on") <= F.to_date(F.lit(run_date)))
         due = population.aggregate(spark.read.parquet(staged.scheduled_moves).where(window), by=("from_segment_id", "to_segment_id"))
     with timed(phase_seconds, "statistics"):
+        # The day's changes to the statistics, beside links to the previous snapshot's files: the
+        # rows of the folder sum to the statistics of every customer (``bankseg.population``).
         moved_in, moved_out = population.moved(due)
-        previous_statistics = spark.read.parquet(previous.folder.segment_statistics)
-        changed = population.contributions(both, parameters, sign=SIGN).unionByName(moved_in)
-        population.updated(previous_statistics, changed, moved_out).coalesce(1).write.parquet(staged.segment_statistics)
+        changed = population.contributions(both, parameters, sign=SIGN).unionByName(moved_in).unionByName(population.negated(moved_out))
+        population.aggregate(changed).coalesce(1).write.parquet(staged.segment_statistics)
+        link_files(previous.folder.segment_statistics, staged.segment_statistics)
     with timed(phase_seconds, "migration"):
         transacted = (now.select("customer_id", F.col("segment_id").alias("to_segment_id"))
                       .join(before.select("customer_id", F.col("segment_id").alias("from_segment_id")), "customer_id", "left")
                       .groupBy("from_segment_id", "to_segment_id").agg(F.count("*").alias("customers")).collect())
         calendar = calendar_migration(spark, previous, now, due, run_date)
-        before_counts = {row["segment_id"]: row["customers"] for row in previous_statistics.where(F.col("measure") == "customers").collect()}
+        before_counts = {segment["segment_id"]: segment["customers"] for segment in previous.manifest["segments"]}
     link_files(previous.folder.customer_segments, staged.customer_segments)
     link_files(previous.folder.mart("segment_keys"), staged.mart("segment_keys"))
     rescored = sum(move["customers"] for move in transacted)

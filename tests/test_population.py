@@ -97,11 +97,14 @@ def test_statistics_updated_with_the_changed_customers_equal_those_of_everyone(s
     after = [row for row in CUSTOMERS if row[0] != "C2"] + changed
     added = population.contributions(spark.createDataFrame(changed, ROWS_SCHEMA), PARAMETERS)
     removed = population.contributions(spark.createDataFrame([CUSTOMERS[1]], ROWS_SCHEMA), PARAMETERS)
-    kept = population.updated(statistics, added, removed)
+    day = population.aggregate(added.unionByName(population.negated(removed)))  # what the day's file holds
+    kept = population.aggregate(statistics.unionByName(day))
     everyone = population.aggregate(population.contributions(spark.createDataFrame(after, ROWS_SCHEMA), PARAMETERS))
     assert kept.exceptAll(everyone).count() == 0 and everyone.exceptAll(kept).count() == 0
     # Nothing is left of C2 in segment one: not a zero row either.
     assert kept.where("segment_id = 1 AND measure = 'last_txn_date' AND key = '2016-10-01'").count() == 0
+    # The figures read from the statistics and the day's changes beside them are everyone's.
+    assert population.figures(statistics.unionByName(day), PARAMETERS, TEN_DAYS_LATER) == population.figures(everyone, PARAMETERS, TEN_DAYS_LATER)
     assert set(INPUT_COLUMNS) == set(REFERENCE)
 
 
@@ -135,7 +138,8 @@ def test_scheduled_moves_carry_the_statistics_to_a_later_day_as_scoring_everyone
     window = "changes_on > '2016-10-22' AND changes_on <= '2016-10-25'"
     due = population.aggregate(base_moves.unionByName(day_moves).where(window), by=("from_segment_id", "to_segment_id"))
     moved_in, moved_out = population.moved(due)
-    kept = population.updated(statistics, population.contributions(signed, PARAMETERS, sign="sign").unionByName(moved_in), moved_out)
+    changes = population.contributions(signed, PARAMETERS, sign="sign").unionByName(moved_in).unionByName(population.negated(moved_out))
+    kept = population.aggregate(statistics.unionByName(changes))
     as_of_then = [c1_now[:11], (*c2[:1], 2, *c2[2:]), c3, (*c6[:1], 2, *c6[2:11])]
     everyone = population.aggregate(population.contributions(spark.createDataFrame(as_of_then, ROWS_SCHEMA), PARAMETERS))
     assert kept.exceptAll(everyone).count() == 0 and everyone.exceptAll(kept).count() == 0

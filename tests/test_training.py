@@ -512,7 +512,7 @@ def test_a_later_day_scores_only_the_changed_customers_and_equals_scoring_everyo
         else:
             assert day["customers_rescored"] == day["customers"] and day["customers_moved_by_calendar"] is None, day
             assert day["scheduled_moves_until"] > later, day
-        statistics = spark.read.parquet(published.folder.segment_statistics)
+        statistics = population.aggregate(spark.read.parquet(published.folder.segment_statistics))
         built = population.aggregate(population.contributions(everyone, parameters))
         assert statistics.exceptAll(built).count() == 0 and built.exceptAll(statistics).count() == 0
         before = customer_snapshot.PublishedSnapshot.load(layout, previous).segments(spark)
