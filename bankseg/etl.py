@@ -27,15 +27,17 @@ import gzip
 import os
 import time
 from functools import reduce
+from pathlib import Path
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType, StringType, StructField, StructType
 
 from bankseg import credentials, marts, quality
+from bankseg.features import transaction_number
 from bankseg.layout import DataLayout
 from bankseg.locations import PIN_PREFIX_CITIES, UNKNOWN_CITY, aliases_longest_first
-from bankseg.publish import StagedUnit, unit_paths
+from bankseg.publish import StagedUnit, read_manifest, unit_paths
 from bankseg.run_records import finish_record
 from bankseg.spark import timed
 
@@ -393,11 +395,19 @@ def quarantine_view(checked: DataFrame) -> DataFrame:
 ACTIVITY_INPUTS = ("transaction_id", "customer_id", "txn_date", "city", "gender", "age_at_txn", "amount", "account_balance")
 
 
+def transaction_id_range(frame: DataFrame, column: str) -> dict:
+    """The lowest and highest TransactionID numbers of ``frame`` and how many IDs have no number, in
+    one job; ``rows`` counts the frame."""
+    number = transaction_number(column)
+    row = frame.agg(F.count("*").alias("rows"), F.min(number).alias("low"), F.max(number).alias("high"),
+                    F.count_if(number.isNull()).alias("unnumbered")).first()
+    return row.asDict()
+
+
 def transaction_id_index(curated: DataFrame) -> DataFrame:
     """The batch's TransactionIDs with their numbers, each file sorted by number: a later run's range
     filter skips, by Parquet's statistics, every row group outside the IDs it delivers."""
-    number = F.expr("try_cast(substring(transaction_id, 2) as bigint)")
-    return curated.select("transaction_id", number.alias("id_number")).sortWithinPartitions("id_number")
+    return curated.select("transaction_id", transaction_number("transaction_id").alias("id_number")).sortWithinPartitions("id_number")
 
 
 # ---------------------------------------------------------------- load
@@ -418,14 +428,26 @@ def fingerprint(path: str) -> tuple[int, int]:
 
 def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_date: str, parsed: DataFrame) -> DataFrame | None:
     """TransactionIDs that other dates' batches published, within the range of this batch's IDs;
-    None when no other batch exists. The index files are sorted by number, so Parquet's statistics
-    skip every row group outside the range: the check reads about as much as the batch has IDs."""
-    others = [layout.batch(date).transaction_ids for date in layout.batch_dates() if date != run_date]
+    None when no other batch can hold one. A batch's manifest keeps the range of its IDs
+    (``transaction_ids``), so only the batches whose range meets this one's are opened, and their
+    index files are sorted by number, so Parquet's statistics skip every row group outside the
+    range: the check reads about as much as the batch has IDs, however many days came before."""
+    dates = [date for date in layout.batch_dates() if date != run_date]
+    if not dates:
+        return None
+    bounds = transaction_id_range(parsed.where(F.col("validity").isNull()), "transaction_id_raw")
+
+    def may_share_ids(date: str) -> bool:
+        other = (read_manifest(Path(layout.batch(date).root)) or {}).get("transaction_ids")
+        if other is None:  # published before batches kept their range
+            return True
+        unnumbered = bool(bounds["unnumbered"] and other["unnumbered"])
+        numbered = bounds["low"] is not None and other["low"] is not None and other["low"] <= bounds["high"] and other["high"] >= bounds["low"]
+        return unnumbered or numbered
+
+    others = [layout.batch(date).transaction_ids for date in dates if may_share_ids(date)]
     if not others:
         return None
-    number = F.expr("try_cast(substring(transaction_id_raw, 2) as bigint)")
-    bounds = parsed.where(F.col("validity").isNull()).agg(F.min(number).alias("low"), F.max(number).alias("high"),
-                                                           F.count_if(number.isNull()).alias("unnumbered")).first()
     index = spark.read.parquet(*others)
     in_range = F.col("id_number").between(bounds["low"], bounds["high"]) if bounds["low"] is not None else F.lit(False)
     # IDs too long for a number (T followed by 20 digits) cannot be ranged: those are compared whole.
@@ -477,7 +499,8 @@ def publish_batch(spark: SparkSession, layout: DataLayout, run_date: str) -> dic
         staged_curated = spark.read.schema(curated.schema).parquet(staged.transactions).select(*needed).cache()
         curated_gate = quality.validate_in_background(staged_curated, layout, "curated", run_date)
         with timed(phase_seconds, "reconcile"):
-            curated_rows = staged_curated.count()
+            id_range = transaction_id_range(staged_curated, "transaction_id")
+            curated_rows = id_range.pop("rows")
             staged_quarantine = spark.read.schema(quarantine.schema).parquet(staged.quarantine)
             quarantine_by_reason = {row["reason"]: row["count"] for row in staged_quarantine.groupBy("reason").count().collect()}
         quarantined_rows = sum(quarantine_by_reason.values())
@@ -493,7 +516,7 @@ def publish_batch(spark: SparkSession, layout: DataLayout, run_date: str) -> dic
                 f"{quarantined_rows} quarantined; nothing was published"
             )
         figures = {"rows_in": rows_in, "rows_curated": curated_rows, "rows_quarantined": quarantined_rows,
-                   "quarantine_by_reason": dict(sorted(quarantine_by_reason.items()))}
+                   "quarantine_by_reason": dict(sorted(quarantine_by_reason.items())), "transaction_ids": id_range}
         with timed(phase_seconds, "index_and_activity"):
             transaction_id_index(staged_curated.coalesce(1)).write.parquet(staged.transaction_ids)
             # A few files: the dashboards read them whole, and small files would slow that down.

@@ -48,6 +48,11 @@ def age_band(age: Column) -> Column:
     return chain.when(age >= OLDEST_BAND[0], OLDEST_BAND[1]).otherwise(UNKNOWN_AGE_BAND)
 
 
+def transaction_number(column: str) -> Column:
+    """The number of a TransactionID (``T`` and digits), null for one that has none or is too long."""
+    return F.expr(f"try_cast(substring({column}, 2) as bigint)")
+
+
 def batch_state(transactions: DataFrame) -> DataFrame:
     """The state of each customer from ``transactions`` alone (``STATE_COLUMNS``).
 
@@ -56,7 +61,7 @@ def batch_state(transactions: DataFrame) -> DataFrame:
     ``max_by`` and ``collect_set`` make the aggregation object-based, whose hash map falls back to
     sorting with millions of customers per task anyway: the job sorts from the start
     (``SORT_AGGREGATION``)."""
-    number = F.expr("try_cast(substring(transaction_id, 2) as bigint)")
+    number = transaction_number("transaction_id")
     key = F.struct(F.col("txn_ts").alias("ts"), number.alias("number"))
     balance_key = F.when(F.col("account_balance").isNotNull(), key)
     daypart_counts = [

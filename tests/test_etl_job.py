@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bankseg.layout import DataLayout
+from bankseg.publish import read_manifest
 from bankseg import snapshot as customer_snapshot
 from bankseg import etl
 from jobs import daily_pipeline
@@ -128,6 +129,14 @@ def test_a_transaction_delivered_again_on_another_day_is_quarantined(spark, layo
     assert (day1["rows_curated"], day1["rows_quarantined"]) == (1, 0)
     # Publishing day 2, then day 1 again, left the other day's batch as it was.
     assert batches_and_ids(spark, layout) == [("2016-08-02", ["T1"]), ("2016-08-03", ["T2"])]
+    # Each batch keeps the range of its IDs: a delivery of IDs outside every range opens no other
+    # batch's index, one inside a range opens that batch's alone.
+    assert read_manifest(Path(layout.batch("2016-08-03").root))["transaction_ids"] == {"low": 2, "high": 2, "unnumbered": 0}
+    parsed = spark.createDataFrame([("T7", None), ("T2", "INVALID_AMOUNT")], "transaction_id_raw string, validity string")
+    assert etl.ids_loaded_by_other_batches(spark, layout, "2016-08-04", parsed) is None
+    redelivered = spark.createDataFrame([("T2", None), ("T3", None)], "transaction_id_raw string, validity string")
+    loaded = etl.ids_loaded_by_other_batches(spark, layout, "2016-08-04", redelivered)
+    assert [row[0] for row in loaded.collect()] == ["T2"] and loaded.inputFiles() == spark.read.parquet(layout.batch("2016-08-03").transaction_ids).inputFiles()
 
 
 def batches_and_ids(spark, layout: DataLayout) -> list[tuple[str, list[str]]]:
