@@ -395,12 +395,14 @@ def quarantine_view(checked: DataFrame) -> DataFrame:
 ACTIVITY_INPUTS = ("transaction_id", "customer_id", "txn_date", "city", "gender", "age_at_txn", "amount", "account_balance")
 
 
-def transaction_id_range(frame: DataFrame, column: str) -> dict:
-    """The lowest and highest TransactionID numbers of ``frame`` and how many IDs have no number, in
-    one job; ``rows`` counts the frame."""
-    number = transaction_number(column)
+def transaction_id_range(frame: DataFrame, column: str, counted: Column | None = None) -> dict:
+    """The lowest and highest TransactionID numbers of the rows of ``frame`` that are ``counted``
+    (every row by default) and how many of their IDs have no number, in one job; ``rows`` counts
+    every row of the frame."""
+    counted = F.lit(True) if counted is None else counted
+    number = F.when(counted, transaction_number(column))
     row = frame.agg(F.count("*").alias("rows"), F.min(number).alias("low"), F.max(number).alias("high"),
-                    F.count_if(number.isNull()).alias("unnumbered")).first()
+                    F.count_if(counted & transaction_number(column).isNull()).alias("unnumbered")).first()
     return row.asDict()
 
 
@@ -426,16 +428,13 @@ def fingerprint(path: str) -> tuple[int, int]:
     return status.st_size, status.st_mtime_ns
 
 
-def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_date: str, parsed: DataFrame) -> DataFrame | None:
-    """TransactionIDs that other dates' batches published, within the range of this batch's IDs;
-    None when no other batch can hold one. A batch's manifest keeps the range of its IDs
-    (``transaction_ids``), so only the batches whose range meets this one's are opened, and their
-    index files are sorted by number, so Parquet's statistics skip every row group outside the
-    range: the check reads about as much as the batch has IDs, however many days came before."""
-    dates = [date for date in layout.batch_dates() if date != run_date]
-    if not dates:
-        return None
-    bounds = transaction_id_range(parsed.where(F.col("validity").isNull()), "transaction_id_raw")
+def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_date: str, bounds: dict) -> DataFrame | None:
+    """TransactionIDs that other dates' batches published, within the range of this batch's usable
+    IDs (``bounds``, from ``transaction_id_range``); None when no other batch can hold one. A
+    batch's manifest keeps the range of its IDs (``transaction_ids``), so only the batches whose
+    range meets this one's are opened, and their index files are sorted by number, so Parquet's
+    statistics skip every row group outside the range: the check reads about as much as the batch
+    has IDs, however many days came before."""
 
     def may_share_ids(date: str) -> bool:
         other = (read_manifest(Path(layout.batch(date).root)) or {}).get("transaction_ids")
@@ -445,7 +444,7 @@ def ids_loaded_by_other_batches(spark: SparkSession, layout: DataLayout, run_dat
         numbered = bounds["low"] is not None and other["low"] is not None and other["low"] <= bounds["high"] and other["high"] >= bounds["low"]
         return unnumbered or numbered
 
-    others = [layout.batch(date).transaction_ids for date in dates if may_share_ids(date)]
+    others = [layout.batch(date).transaction_ids for date in layout.batch_dates() if date != run_date and may_share_ids(date)]
     if not others:
         return None
     index = spark.read.parquet(*others)
@@ -478,13 +477,15 @@ def publish_batch(spark: SparkSession, layout: DataLayout, run_date: str) -> dic
             parsed = with_validity(parse(extract(spark, files)), run_date)
             parsed.write.parquet(f"{unit.scratch}/parsed")
         parsed = spark.read.schema(parsed.schema).parquet(f"{unit.scratch}/parsed")
-        rows_in = parsed.count()  # from the files' footers: every line of the landing files is a row here
+        # Every line of the landing files is a row here; the usable rows' IDs bound the re-delivery check.
+        bounds = transaction_id_range(parsed, "transaction_id_raw", counted=F.col("validity").isNull())
+        rows_in = bounds.pop("rows")
         # The gates run beside the next steps (their jobs fill each other's gaps); nothing is
         # published before both verdicts are in.
         raw_gate = quality.validate_in_background(raw_view(parsed).cache(), layout, "raw", run_date)
 
         with timed(phase_seconds, "batch_checks"):
-            flags = batch_flags(parsed, ids_loaded_by_other_batches(spark, layout, run_date, parsed))
+            flags = batch_flags(parsed, ids_loaded_by_other_batches(spark, layout, run_date, bounds))
             flags.write.parquet(f"{unit.scratch}/flags")
         checked = with_reason(parsed, spark.read.schema(flags.schema).parquet(f"{unit.scratch}/flags"))
         batch = layout.batch(run_date)

@@ -132,10 +132,13 @@ def test_a_transaction_delivered_again_on_another_day_is_quarantined(spark, layo
     # Each batch keeps the range of its IDs: a delivery of IDs outside every range opens no other
     # batch's index, one inside a range opens that batch's alone.
     assert read_manifest(Path(layout.batch("2016-08-03").root))["transaction_ids"] == {"low": 2, "high": 2, "unnumbered": 0}
-    parsed = spark.createDataFrame([("T7", None), ("T2", "INVALID_AMOUNT")], "transaction_id_raw string, validity string")
-    assert etl.ids_loaded_by_other_batches(spark, layout, "2016-08-04", parsed) is None
-    redelivered = spark.createDataFrame([("T2", None), ("T3", None)], "transaction_id_raw string, validity string")
-    loaded = etl.ids_loaded_by_other_batches(spark, layout, "2016-08-04", redelivered)
+    def usable_ids(*rows):
+        parsed = spark.createDataFrame(list(rows), "transaction_id_raw string, validity string")
+        return etl.transaction_id_range(parsed, "transaction_id_raw", counted=parsed.validity.isNull())
+
+    assert usable_ids(("T7", None), ("T2", "INVALID_AMOUNT"), ("T" + "9" * 25, None)) == {"rows": 3, "low": 7, "high": 7, "unnumbered": 1}
+    assert etl.ids_loaded_by_other_batches(spark, layout, "2016-08-04", usable_ids(("T7", None), ("T2", "INVALID_AMOUNT"))) is None
+    loaded = etl.ids_loaded_by_other_batches(spark, layout, "2016-08-04", usable_ids(("T2", None), ("T3", None)))
     assert [row[0] for row in loaded.collect()] == ["T2"] and loaded.inputFiles() == spark.read.parquet(layout.batch("2016-08-03").transaction_ids).inputFiles()
 
 
