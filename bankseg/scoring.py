@@ -8,7 +8,7 @@ statistics (``bankseg.population``); only those reach the driver.
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from bankseg.layout import COMPUTED_ON
@@ -33,19 +33,23 @@ SEGMENTS_COLUMNS = tuple(column.split()[0] for column in SEGMENTS_SCHEMA.split("
 MIGRATION_SCHEMA = "from_segment_id int, to_segment_id int, customers long"
 
 
-def score(features: DataFrame, parameters: SegmentationParameters, model_version: str, snapshot_date: str) -> DataFrame:
-    """Each customer's segment as of ``snapshot_date`` (``features`` are read as of that date) and
-    model version, with the inputs the statistics read, and ``schedule``: the segments the customer
-    moves through if they make no transaction from then on, each from the day ``changes_on``
+def score(features: DataFrame, parameters: SegmentationParameters, model_version: str, snapshot_date: str | Column,
+          carry: tuple[str, ...] = ()) -> DataFrame:
+    """Each customer's segment as of ``snapshot_date`` (``features`` are read as of that date; a
+    date column when rows of several dates are scored together) and model version, with the inputs
+    the statistics read, the ``carry`` columns of ``features``, and ``schedule``: the segments the
+    customer moves through if they make no transaction from then on, each from the day ``changes_on``
     (``bankseg.spark_model.with_recency_schedule``; ``as_of`` reads a row on a later date)."""
-    scheduled = with_recency_schedule(features.select(*SCORING_INPUTS), parameters, SCHEDULE_HORIZON_DAYS)
+    scored_on = F.to_date(F.lit(snapshot_date)) if isinstance(snapshot_date, str) else snapshot_date
+    inputs = features.select(*SCORING_INPUTS, *carry, scored_on.alias(COMPUTED_ON))
+    scheduled = with_recency_schedule(inputs, parameters, SCHEDULE_HORIZON_DAYS)
     ids, names = segment_ids(parameters), F.array(*[F.lit(segment.name) for segment in parameters.segments])
     schedule = F.transform("recency_schedule", lambda change: F.struct(
         F.date_add("last_txn_date", change["recency"]).alias("changes_on"),
         F.get(ids, change["centroid"]).alias("segment_id"), F.get(names, change["centroid"]).alias("segment_name")))
     return scheduled.select(
         *SCORING_INPUTS, F.get(ids, F.col("centroid")).alias("segment_id"), F.get(names, F.col("centroid")).alias("segment_name"),
-        F.lit(model_version).alias("model_version"), schedule.alias("schedule"), F.to_date(F.lit(snapshot_date)).alias(COMPUTED_ON),
+        F.lit(model_version).alias("model_version"), schedule.alias("schedule"), COMPUTED_ON, *carry,
     )
 
 

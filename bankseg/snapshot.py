@@ -336,11 +336,12 @@ def score_changes(spark: SparkSession, previous: PublishedSnapshot, staged: Snap
     calendar made since the previous snapshot, as scheduled (``bankseg.population``)."""
     version, parameters = champion
     with timed(phase_seconds, "score_and_write"):
-        # The day's customers now (sign 1), and as the previous snapshot scored them (sign -1), in one checkpoint.
-        old_features = features(step.previous_states, previous.date)
-        both = (scoring.score(step.staged_rows, parameters, version, run_date).withColumn(SIGN, F.lit(1))
-                .unionByName(scoring.score(old_features, parameters, version, previous.date).withColumn(SIGN, F.lit(-1))))
-        both = small(both)
+        # The day's customers now (sign 1), and as the previous snapshot scored them (sign -1), in
+        # one scoring: the model's expression is planned once, not once per side of a union.
+        rows = (step.staged_rows.select(*scoring.SCORING_INPUTS, F.lit(1).alias(SIGN))
+                .unionByName(features(step.previous_states, previous.date).select(*scoring.SCORING_INPUTS, F.lit(-1).alias(SIGN))))
+        scored_on = F.to_date(F.when(F.col(SIGN) == 1, F.lit(run_date)).otherwise(F.lit(previous.date)))
+        both = small(scoring.score(rows, parameters, version, scored_on, carry=(SIGN,)))
         now, before = both.where(F.col(SIGN) == 1), both.where(F.col(SIGN) == -1)
         now.select(*scoring.SEGMENTS_COLUMNS).write.parquet(staged.customer_segments)
         marts.segment_keys(now, secret).write.parquet(staged.mart("segment_keys"))
