@@ -402,7 +402,7 @@ def transaction_id_range(frame: DataFrame, column: str, counted: Column | None =
     counted = F.lit(True) if counted is None else counted
     number = F.when(counted, transaction_number(column))
     row = frame.agg(F.count("*").alias("rows"), F.min(number).alias("low"), F.max(number).alias("high"),
-                    F.count_if(counted & transaction_number(column).isNull()).alias("unnumbered")).first()
+                    F.count_if(counted & number.isNull()).alias("unnumbered")).first()
     return row.asDict()
 
 
